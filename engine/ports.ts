@@ -1,0 +1,181 @@
+// The ports: the only way the replication engine touches the world (DESIGN.md section 1).
+// Every operation that takes time takes a completion callback, placed last, and an
+// implementation delivers that callback as a later event, never re-entrantly (section 2.2).
+// The simulator implements these in sim/; real node adapters may later live in adapters/node/.
+import type { Duration, Instant } from '../model/index.js';
+
+// ---------------------------------------------------------------------------------------------
+// Clock and timers
+
+export type TimerId = number & { readonly __brand: 'TimerId' };
+
+export interface Clock {
+  /** The local clock of the host the caller runs on (it may be skewed against true time). */
+  now(): Instant;
+  /** Runs `fire` once, `after` from now, as its own event. `label` names it in the trace. */
+  setTimer(after: Duration, label: string, fire: () => void): TimerId;
+  /** Cancels a pending timer. Returns false when it already fired or was cancelled. */
+  cancelTimer(id: TimerId): boolean;
+}
+
+/** The clock shape xstate v5 accepts in `createActor(machine, { clock })`. */
+export interface XstateClock {
+  setTimeout(fn: (...args: unknown[]) => void, timeout: number): unknown;
+  clearTimeout(id: unknown): void;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Entropy: the engine's only source of randomness (jitter of retries, ids).
+
+export interface Entropy {
+  /** A uniform double in [0, 1) with 53 bits of randomness. */
+  next(): number;
+  /** A uniform integer in [0, bound). */
+  nextInt(bound: number): number;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Tracer: structured trace records and coverage marks (DESIGN.md section 5).
+
+export interface Tracer {
+  /** Records that a named, interesting branch was reached (`hrl-overflow`, `resync-started`). */
+  mark(name: string): void;
+  /** Records a structured event in the run's trace; `detail` must be JSON-like. */
+  record(actor: string, kind: string, detail?: Readonly<Record<string, unknown>>): void;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Data payloads. The engine never looks inside a payload except through the Codec port: it only
+// knows how many blocks it covers. The simulator's payloads are symbolic (write ids) or bytes.
+
+export interface Payload {
+  readonly blockCount: number;
+}
+
+export interface Codec {
+  /** The blocks [offset, offset + count) of `payload`. */
+  slice(payload: Payload, offset: number, count: number): Payload;
+  /** One payload made of `parts` in order. */
+  concat(parts: readonly Payload[]): Payload;
+  /** A 32-bit checksum of the whole payload (what a block-compare resync exchanges). */
+  checksum(payload: Payload): number;
+  /** One 32-bit checksum per block, for block-by-block comparison. */
+  blockChecksums(payload: Payload): Uint32Array;
+  /** Bytes the payload occupies uncompressed. */
+  sizeBytes(payload: Payload): number;
+  /** Bytes the payload occupies after compression (the ratio is the codec's model). */
+  compressedSizeBytes(payload: Payload): number;
+  /** A canonical 32-bit digest of a JSON-like message body, payloads included by checksum. */
+  digest(body: unknown): number;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Block devices: virtual disks (VHDs, VMDKs, replica disks, retention volumes).
+
+export type IoError =
+  | { readonly kind: 'media-error'; readonly block: number }
+  | { readonly kind: 'device-offline' }
+  | { readonly kind: 'out-of-range'; readonly block: number };
+
+export type IoResult<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: IoError };
+
+export interface BlockDevice {
+  readonly deviceId: string;
+  readonly blockSizeBytes: number;
+  readonly blockCount: number;
+  /** Reads `count` blocks from `start`. */
+  read(start: number, count: number, done: (result: IoResult<Payload>) => void): void;
+  /** Writes `payload` at `start`. Completion means the device accepted it into its write cache
+   *  (or medium, if it has no volatile cache): only a later flush makes it durable. */
+  write(start: number, payload: Payload, done: (result: IoResult<void>) => void): void;
+  /** A barrier: completes when every write completed before it is durable. */
+  flush(done: (result: IoResult<void>) => void): void;
+}
+
+/** Observes writes on a device as a filter driver would (Hyper-V Replica's change tracking, the
+ *  Scout unified agent's capture). `onWrite` runs when a guest write completes, before the guest
+ *  sees the completion, so tracking can never miss an acknowledged write. */
+export interface WriteObserver {
+  onWrite(start: number, payload: Payload, at: Instant): void;
+}
+
+export interface ObservableBlockDevice extends BlockDevice {
+  /** Attaches a filter; returns a function that detaches it. */
+  attachObserver(observer: WriteObserver): () => void;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Host file system: .hrl logs, replica metadata, registries, retention journals. Durability is
+// the simulator's fault model: what was not synced may be lost, and the last write may tear.
+
+export type FsError =
+  | { readonly kind: 'not-found'; readonly path: string }
+  | { readonly kind: 'no-space'; readonly path: string }
+  | { readonly kind: 'host-down' }
+  | { readonly kind: 'io-error'; readonly path: string; readonly message: string };
+
+export type FsResult<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: FsError };
+
+export interface HostFs {
+  /** Appends `data` to `path` (created if missing). Volatile until `sync`. */
+  append(path: string, data: Uint8Array, done: (result: FsResult<void>) => void): void;
+  /** Replaces the whole content of `path`. Volatile until `sync`. */
+  writeFile(path: string, data: Uint8Array, done: (result: FsResult<void>) => void): void;
+  readFile(path: string, done: (result: FsResult<Uint8Array>) => void): void;
+  /** Makes every completed append/write of `path` durable. */
+  sync(path: string, done: (result: FsResult<void>) => void): void;
+  remove(path: string, done: (result: FsResult<void>) => void): void;
+  /** Paths under `dir`, sorted. */
+  list(dir: string, done: (result: FsResult<readonly string[]>) => void): void;
+  /** Bytes used on the volume and its capacity. */
+  usage(): { readonly usedBytes: number; readonly capacityBytes: number };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Transport: unreliable, unordered datagrams between endpoints. The network may delay, drop,
+// duplicate, reorder or corrupt a frame; reliability is the engine's job.
+
+export interface Frame {
+  /** Size on the wire: what the link's bandwidth is charged for. */
+  readonly sizeBytes: number;
+  /** The message; JSON-like, payloads inside it are opaque. */
+  readonly body: unknown;
+}
+
+export type SendResult = { readonly ok: true } | { readonly ok: false; readonly reason: 'host-down' | 'no-route' };
+
+export interface Transport {
+  /** This endpoint's address, e.g. `hv-b1/replica-server`. */
+  readonly address: string;
+  /** Queues `frame` for `to`. `done`, if given, reports only local acceptance, never delivery. */
+  send(to: string, frame: Frame, done?: (result: SendResult) => void): void;
+  /** The handler for frames that reach this endpoint (one handler; a later call replaces it). */
+  onReceive(handler: (from: string, frame: Frame) => void): void;
+}
+
+// ---------------------------------------------------------------------------------------------
+// CPU accounting: engine work that costs host CPU (compression on a process server).
+
+export interface Cpu {
+  /** Runs `work` after the host's CPU has spent `cost` on it (queued behind earlier work). */
+  spend(cost: Duration, label: string, done: () => void): void;
+  /** Busy fraction over the last accounting window, in [0, 1]. */
+  utilisation(): number;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Everything one engine component gets from the host it runs on.
+
+export interface HostPorts {
+  readonly hostId: string;
+  readonly clock: Clock;
+  readonly entropy: Entropy;
+  readonly tracer: Tracer;
+  readonly codec: Codec;
+  readonly fs: HostFs;
+  readonly cpu: Cpu;
+  /** An endpoint on this host's network interface. */
+  transport(service: string): Transport;
+  /** A block device attached to this host. */
+  device(deviceId: string): ObservableBlockDevice;
+}

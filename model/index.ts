@@ -1,0 +1,4 @@
+// Public entry point of model/: the vocabulary shared by every other folder.
+export * from './units.js';
+export * from './assert.js';
+export * from './hash.js';

@@ -1,0 +1,75 @@
+// The Clock port backed by the kernel, and the xstate clock built on any Clock port.
+//
+// Fault model: a host's clock may be skewed (a constant offset, set by the world's clock-skew
+// fault): `now()` reads skewed time while timers still run on true durations, as a real host
+// whose wall clock is wrong but whose timers are monotonic.
+import { assert, millis, type Duration, type Instant } from '../model/index.js';
+import type { Clock, TimerId, XstateClock } from '../engine/ports.js';
+import type { EventHandle, Kernel } from './kernel.js';
+
+export class KernelClock implements Clock {
+  private readonly timers = new Map<number, EventHandle>();
+  private nextTimer = 1;
+  private skewMicros = 0;
+  private readonly labelPrefix: string;
+
+  constructor(
+    private readonly kernel: Kernel,
+    readonly owner: string,
+  ) {
+    this.labelPrefix = `${owner}:timer:`;
+  }
+
+  now(): Instant {
+    return Math.max(0, this.kernel.now() + this.skewMicros) as Instant;
+  }
+
+  /** Sets this clock's offset from true time (positive: the host's clock runs ahead). */
+  setSkew(offsetMicros: number): void {
+    assert(Number.isInteger(offsetMicros), 'clock skew must be whole microseconds');
+    this.skewMicros = offsetMicros;
+  }
+
+  get skew(): number {
+    return this.skewMicros;
+  }
+
+  setTimer(after: Duration, label: string, fire: () => void): TimerId {
+    const id = this.nextTimer++;
+    const handle = this.kernel.schedule(after, this.labelPrefix + label, () => {
+      this.timers.delete(id);
+      fire();
+    });
+    this.timers.set(id, handle);
+    return id as TimerId;
+  }
+
+  cancelTimer(id: TimerId): boolean {
+    const handle = this.timers.get(id);
+    if (handle === undefined) return false;
+    this.timers.delete(id);
+    return this.kernel.cancel(handle);
+  }
+
+  /** Cancels every pending timer (the host crashed or powered off). */
+  cancelAll(): number {
+    let cancelled = 0;
+    for (const handle of this.timers.values()) if (this.kernel.cancel(handle)) cancelled++;
+    this.timers.clear();
+    return cancelled;
+  }
+
+  get pendingTimers(): number {
+    return this.timers.size;
+  }
+}
+
+/** An xstate v5 clock whose delayed transitions are kernel events (DESIGN.md section 2.3). */
+export function xstateClockOf(clock: Clock, label = 'xstate-delay'): XstateClock {
+  return {
+    setTimeout: (fn, timeout) => clock.setTimer(millis(timeout), label, () => fn()),
+    clearTimeout: (id) => {
+      clock.cancelTimer(id as TimerId);
+    },
+  };
+}
