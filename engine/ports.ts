@@ -179,3 +179,47 @@ export interface HostPorts {
   /** A block device attached to this host. */
   device(deviceId: string): ObservableBlockDevice;
 }
+
+// ---------------------------------------------------------------------------------------------
+// Hypervisor: what the engine asks of the host that runs VMs (Hyper-V host, ESXi host).
+
+export type VmPowerResult = { readonly ok: true } | { readonly ok: false; readonly reason: 'unknown-vm' | 'host-down' | 'no-disks' };
+
+export interface Hypervisor {
+  /** Whether the VM is running on this host (guest writes go to this host's copy of its disks). */
+  isRunning(vmId: string): boolean;
+  /** Shuts the VM down cleanly; guest writes stop before `done`. */
+  shutdown(vmId: string, done: (result: VmPowerResult) => void): void;
+  /** Starts the VM on this host from the disks this host holds for it. */
+  start(vmId: string, done: (result: VmPowerResult) => void): void;
+  /** VSS quiesce: flushes and holds guest writes; `done(false)` when the quiesce failed. */
+  quiesce(vmId: string, done: (ok: boolean) => void): void;
+  /** Ends a quiesce; held writes go on. */
+  thaw(vmId: string): void;
+  /** Device ids of the VM's disks on this host, in disk order. */
+  diskIds(vmId: string): readonly string[];
+}
+
+export interface HyperVHostPorts extends HostPorts {
+  readonly hypervisor: Hypervisor;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Management channel: how the control plane (the Site Recovery vault talking to VMM and host
+// agents) reaches an engine service on a host. Separate from the data path, as in the product.
+
+export type ManagementResult =
+  | { readonly ok: true; readonly value: unknown }
+  | { readonly ok: false; readonly reason: 'host-down' | 'no-service' };
+
+export interface ManagementChannel {
+  /** Delivers `request` to `service` on `hostId` as a later event; `done` gets its answer. */
+  request(hostId: string, service: string, request: unknown, done: (result: ManagementResult) => void): void;
+}
+
+/** What an engine service exposes to the management channel. */
+export interface ManagedService {
+  handleRequest(request: unknown, done: (response: unknown) => void): void;
+  /** Called when the host shuts down gracefully (not on a crash). */
+  stop?(): void;
+}

@@ -2,3 +2,6 @@
 export * from './units.js';
 export * from './assert.js';
 export * from './hash.js';
+export * from './policy.js';
+export * from './topology.js';
+export * from './lifecycle.js';

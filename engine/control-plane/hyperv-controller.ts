@@ -1,0 +1,292 @@
+// The Site Recovery orchestrator for VMM-to-VMM Hyper-V Replica (DOMAIN.md rules 1, 7-12): it
+// keeps the lifecycle of every protected item (the reference statechart of model/, run as an
+// xstate actor on the engine's clock), runs operations as jobs made of management requests to
+// the Hyper-V hosts, and watches replication status to notice initial replication ending and
+// resync becoming necessary. It holds no data; everything it knows comes through ports.
+import { createActor, type Actor } from 'xstate';
+import { assert, protectedItemLifecycle, seconds, type Direction, type Duration, type HyperVReplicaPolicy, type Instant, type LifecycleEvent } from '../../model/index.js';
+import type { Clock, ManagementChannel, Tracer } from '../ports.js';
+import { xstateClock } from './xstate-clock.js';
+import { JobLog, type Job } from './jobs.js';
+import { HVR_SERVICE, type HvrRequest, type HvrResponse } from '../providers/hyperv-replica/requests.js';
+import type { RecoveryPointInfo } from '../providers/hyperv-replica/recovery-history.js';
+import { plantedBugs } from '../planted-bugs.js';
+
+export const STATUS_POLL_INTERVAL = seconds(60);
+
+export interface ProtectedVm {
+  readonly vmId: string;
+  readonly primaryHost: string;
+  readonly secondaryHost: string;
+  readonly policy: HyperVReplicaPolicy;
+  /** Start a resync as soon as one is required (else an operator must). */
+  readonly autoResync: boolean;
+}
+
+interface Item {
+  readonly vm: ProtectedVm;
+  readonly actor: Actor<typeof protectedItemLifecycle>;
+  epoch: number;
+  busy: boolean;
+}
+
+export type OperationResult = { ok: true; job: Job } | { ok: false; error: string; job: Job | null };
+type Done = (result: OperationResult) => void;
+
+export interface ControllerPorts {
+  readonly clock: Clock;
+  readonly tracer: Tracer;
+  readonly management: ManagementChannel;
+}
+
+export class HyperVReplicaController {
+  private readonly items = new Map<string, Item>();
+  readonly jobs: JobLog;
+  private pollTimer: ReturnType<Clock['setTimer']> | null = null;
+
+  constructor(private readonly ports: ControllerPorts) {
+    this.jobs = new JobLog(() => ports.clock.now());
+  }
+
+  register(vm: ProtectedVm): void {
+    assert(!this.items.has(vm.vmId), `${vm.vmId} registered twice`);
+    const actor = createActor(protectedItemLifecycle, { clock: xstateClock(this.ports.clock) });
+    actor.start();
+    this.items.set(vm.vmId, { vm, actor, epoch: 0, busy: false });
+    if (this.pollTimer === null) this.schedulePoll();
+  }
+
+  /** The lifecycle state the portal shows, e.g. `protected`, `failedOver`. */
+  stateOf(vmId: string): { value: string; direction: Direction; busy: boolean } {
+    const item = this.item(vmId);
+    const snapshot = item.actor.getSnapshot();
+    const value = typeof snapshot.value === 'string' ? snapshot.value : Object.keys(snapshot.value)[0];
+    return { value, direction: snapshot.context.direction, busy: item.busy };
+  }
+
+  /** The host where the VM runs (or will run) and the host it replicates to. */
+  hostsOf(vmId: string): { active: string; replica: string } {
+    const item = this.item(vmId);
+    const forward = item.actor.getSnapshot().context.direction === 'forward';
+    return forward ? { active: item.vm.primaryHost, replica: item.vm.secondaryHost } : { active: item.vm.secondaryHost, replica: item.vm.primaryHost };
+  }
+
+  // --- operations ------------------------------------------------------------------------------
+
+  enable(vmId: string, done: Done): void {
+    this.operation(vmId, 'enable-protection', 'ENABLE', done, (item, job, finish) => {
+      const { vm } = item;
+      const start = startModeFor(vm.policy);
+      if (start === null) return finish('offline-media initial replication is not supported by this lab yet');
+      item.epoch++;
+      this.chain(job, finish, [
+        ['create replica VM', vm.secondaryHost, { op: 'enable-replica', vmId, peerHost: vm.primaryHost, epoch: item.epoch, policy: vm.policy }],
+        ['start initial replication', vm.primaryHost, { op: 'enable-primary', vmId, peerHost: vm.secondaryHost, epoch: item.epoch, policy: vm.policy, start }],
+      ], () => finish(null));
+    });
+  }
+
+  plannedFailover(vmId: string, done: Done): void {
+    this.operation(vmId, 'planned-failover', 'PLANNED_FAILOVER', done, (item, job, finish) => {
+      const { active, replica } = this.hostsOf(vmId);
+      const reversedEpoch = item.epoch + 1;
+      this.chain(job, finish, [
+        ['shut down the primary VM', active, { op: 'shutdown-vm', vmId }],
+        ['send the final changes', active, { op: 'prepare-planned-failover', vmId }],
+      ], (finalCut) => {
+        job.facts.finalCut = finalCut;
+        this.chain(job, finish, [
+          ['fail over the replica', replica, { op: 'failover', vmId, pointId: null }],
+        ], (point) => {
+          job.facts.recoveryPoint = point;
+          item.epoch = reversedEpoch;
+          // The direction reverses at once (DOMAIN.md rule 9): the old primary's disks become the
+          // replica, already in sync, and the new primary tracks from before its VM starts.
+          const [newSource, newTarget] = plantedBugs.has('reverse-replication-wrong-direction') ? [active, replica] : [replica, active];
+          this.chain(job, finish, [
+            ['reverse the replication direction (old primary)', newTarget, { op: 'enable-replica', vmId, peerHost: newSource, epoch: reversedEpoch, policy: item.vm.policy, inSyncAt: finalCut as Instant }],
+            ['reverse the replication direction (new primary)', newSource, { op: 'enable-primary', vmId, peerHost: newTarget, epoch: reversedEpoch, policy: item.vm.policy, start: { kind: 'in-sync' } }],
+            ['pause until reverse replication is requested', newSource, { op: 'pause', vmId }],
+            ['start the replica VM', replica, { op: 'start-vm', vmId }],
+          ], () => finish(null));
+        });
+      });
+    });
+  }
+
+  /** Unplanned failover to the latest point or `pointId` (DOMAIN.md rule 10). */
+  unplannedFailover(vmId: string, options: { pointId?: number; shutDownAndSync?: boolean }, done: Done): void {
+    this.operation(vmId, 'unplanned-failover', 'UNPLANNED_FAILOVER', done, (item, job, finish) => {
+      const { active, replica } = this.hostsOf(vmId);
+      this.step(job, 'check that the primary VM is not running', active, { op: 'vm-running', vmId }, (running, reachable) => {
+        if (reachable && running === true && !options.shutDownAndSync) return finish('the primary VM is running: refusing an unplanned failover (split brain)');
+        const failOver = () =>
+          this.chain(job, finish, [['fail over the replica', replica, { op: 'failover', vmId, pointId: options.pointId ?? null }]], (point) => {
+            job.facts.recoveryPoint = point;
+            job.facts.cutAt = (point as RecoveryPointInfo).cutAt;
+            // Replication stops; the old primary's session is removed if its host answers.
+            this.request(active, { op: 'remove', vmId }, () => {
+              this.chain(job, finish, [['start the replica VM', replica, { op: 'start-vm', vmId }]], () => finish(null));
+            });
+          });
+        if (!reachable || !options.shutDownAndSync) return failOver();
+        // Best effort: shut down and send the latest changes; failures are ignored.
+        this.request(active, { op: 'shutdown-vm', vmId }, () => this.request(active, { op: 'prepare-planned-failover', vmId }, () => failOver()));
+      });
+    });
+  }
+
+  commit(vmId: string, done: Done): void {
+    this.operation(vmId, 'commit', 'COMMIT', done, (_item, _job, finish) => finish(null));
+  }
+
+  /** Reverse replication (DOMAIN.md rule 12): delta after a planned failover, a block-compare
+   *  resync of the old primary's disks after an unplanned one. */
+  reverseReplicate(vmId: string, done: Done): void {
+    this.operation(vmId, 'reverse-replicate', 'REVERSE_REPLICATE', done, (item, job, finish) => {
+      const snapshot = item.actor.getSnapshot();
+      // After COMMIT the direction already names the new active site.
+      const { active, replica } = this.hostsOf(vmId);
+      if (snapshot.context.lastFailover === 'planned') {
+        return this.chain(job, finish, [['resume replication', active, { op: 'resume', vmId }]], () => finish(null));
+      }
+      item.epoch++;
+      const [source, target] = plantedBugs.has('reverse-replication-wrong-direction') ? [replica, active] : [active, replica];
+      this.chain(job, finish, [
+        ['prepare the old primary as replica', target, { op: 'enable-replica', vmId, peerHost: source, epoch: item.epoch, policy: item.vm.policy }],
+        ['resynchronise from the active VM', source, { op: 'enable-primary', vmId, peerHost: target, epoch: item.epoch, policy: item.vm.policy, start: { kind: 'initial', bulk: 'compare' } }],
+      ], () => finish(null));
+    });
+  }
+
+  pause(vmId: string, done: Done): void {
+    this.operation(vmId, 'pause', 'PAUSE', done, (_item, job, finish) =>
+      this.chain(job, finish, [['pause replication', this.hostsOf(vmId).active, { op: 'pause', vmId }]], () => finish(null)),
+    );
+  }
+
+  resume(vmId: string, done: Done): void {
+    this.operation(vmId, 'resume', 'RESUME', done, (_item, job, finish) =>
+      this.chain(job, finish, [['resume replication', this.hostsOf(vmId).active, { op: 'resume', vmId }]], () => finish(null)),
+    );
+  }
+
+  resync(vmId: string, done: Done): void {
+    this.operation(vmId, 'resynchronize', 'RESYNC', done, (_item, job, finish) =>
+      this.chain(job, finish, [['start resynchronization', this.hostsOf(vmId).active, { op: 'start-resync', vmId }]], () => finish(null)),
+    );
+  }
+
+  // --- status watching -------------------------------------------------------------------------
+
+  private schedulePoll(): void {
+    this.pollTimer = this.ports.clock.setTimer(STATUS_POLL_INTERVAL, 'status-poll', () => {
+      for (const item of this.items.values()) this.poll(item);
+      this.schedulePoll();
+    });
+  }
+
+  private poll(item: Item): void {
+    if (item.busy) return;
+    const state = this.stateOf(item.vm.vmId).value;
+    if (!['initialReplication', 'protected', 'resyncing', 'resyncRequired'].includes(state)) return;
+    this.request(this.hostsOf(item.vm.vmId).active, { op: 'status', vmId: item.vm.vmId }, (response) => {
+      if (!response.ok || item.busy) return;
+      const phase = (response.value as { phase: string }).phase;
+      this.observe(item, state, phase);
+    });
+  }
+
+  private observe(item: Item, state: string, phase: string): void {
+    const send = (event: LifecycleEvent) => item.actor.send(event);
+    if (phase === 'resync-required' && state !== 'resyncRequired') {
+      send({ type: 'RESYNC_REQUIRED' });
+      this.ports.tracer.mark('controller-saw-resync-required');
+    }
+    if (phase === 'replicating' && state === 'initialReplication') send({ type: 'INITIAL_REPLICATION_DONE' });
+    if (phase === 'replicating' && state === 'resyncing') send({ type: 'RESYNC_DONE' });
+    if (this.stateOf(item.vm.vmId).value === 'resyncRequired' && item.vm.autoResync) {
+      this.resync(item.vm.vmId, () => undefined);
+    }
+  }
+
+  // --- plumbing --------------------------------------------------------------------------------
+
+  private operation(
+    vmId: string,
+    kind: string,
+    event: LifecycleEvent['type'],
+    done: Done,
+    body: (item: Item, job: Job, finish: (error: string | null) => void) => void,
+  ): void {
+    const item = this.items.get(vmId);
+    if (item === undefined) return done({ ok: false, error: `${vmId} is not a protected item`, job: null });
+    const snapshot = item.actor.getSnapshot();
+    if (item.busy) return done({ ok: false, error: `another job is running on ${vmId}`, job: null });
+    if (!snapshot.can({ type: event } as LifecycleEvent)) {
+      this.ports.tracer.mark('operation-refused');
+      return done({ ok: false, error: `${kind} is not allowed while ${vmId} is ${this.stateOf(vmId).value}`, job: null });
+    }
+    const job = this.jobs.start(kind, vmId);
+    item.busy = true;
+    body(item, job, (error) => {
+      item.busy = false;
+      if (error !== null) {
+        this.jobs.finish(job, 'failed', error);
+        this.ports.tracer.mark(`job-failed:${kind}`);
+        return done({ ok: false, error, job });
+      }
+      item.actor.send({ type: event } as LifecycleEvent);
+      this.jobs.finish(job, 'succeeded');
+      this.ports.tracer.mark(`job-succeeded:${kind}`);
+      done({ ok: true, job });
+    });
+  }
+
+  /** Runs requests one after another; the first failure fails the job. */
+  private chain(job: Job, finish: (error: string | null) => void, steps: Array<[string, string, HvrRequest]>, then: (lastValue: unknown) => void): void {
+    const [first, ...rest] = steps;
+    if (first === undefined) return then(undefined);
+    const [name, host, request] = first;
+    this.step(job, name, host, request, (value, reachable, error) => {
+      if (!reachable || error !== null) return finish(`${name}: ${error ?? `host ${host} is unreachable`}`);
+      if (rest.length === 0) return then(value);
+      this.chain(job, finish, rest, then);
+    });
+  }
+
+  private step(job: Job, name: string, host: string, request: HvrRequest, then: (value: unknown, reachable: boolean, error: string | null) => void): void {
+    const step = this.jobs.step(job, name);
+    this.request(host, request, (response, reachable) => {
+      const error = !reachable ? `host ${host} is unreachable` : response.ok ? null : response.error;
+      this.jobs.endStep(step, error === null ? 'succeeded' : 'failed', error ?? undefined);
+      then(response.ok ? response.value : undefined, reachable, response.ok ? null : response.error);
+    });
+  }
+
+  private request(host: string, request: HvrRequest, done: (response: HvrResponse, reachable: boolean) => void): void {
+    this.ports.management.request(host, HVR_SERVICE, request, (result) => {
+      if (!result.ok) return done({ ok: false, error: `host ${host}: ${result.reason}` }, false);
+      done(result.value as HvrResponse, true);
+    });
+  }
+
+  private item(vmId: string): Item {
+    const item = this.items.get(vmId);
+    assert(item !== undefined, `${vmId} is not a protected item`);
+    return item;
+  }
+}
+
+function startModeFor(policy: HyperVReplicaPolicy): { kind: 'initial'; bulk: 'full' | 'compare'; delay?: Duration } | null {
+  switch (policy.initialReplication.method) {
+    case 'network-now':
+      return { kind: 'initial', bulk: 'full' };
+    case 'network-scheduled':
+      return { kind: 'initial', bulk: 'full', delay: policy.initialReplication.startDelay };
+    case 'existing-vm':
+      return { kind: 'initial', bulk: 'compare' };
+    case 'offline-media':
+      return null;
+  }
+}

@@ -1,0 +1,337 @@
+// The replica side of one protected VM (DOMAIN.md rules 1, 3, 4, 6, 7, 9, 10): receives whole
+// logs, applies them strictly in sequence (an out-of-sequence log forces resync), keeps the
+// recovery history, answers bulk copies and block compares, and fails over to a chosen point.
+// Every reply is idempotent: duplicated or resent requests get the same answer again.
+import { assert, type Instant } from '../../../model/index.js';
+import type { Payload } from '../../ports.js';
+import { coalesce, join, type Run } from '../../data-plane/coalesce.js';
+import type { BulkBlocks, BulkBegin, BulkComplete, CompareRequest, HvrMessage, LogChunk, WireRecord } from './messages.js';
+import { RecoveryHistory, type RecoveryPointInfo } from './recovery-history.js';
+import type { PersistedSession, SessionConfig, SessionContext } from './session-context.js';
+import { plantedBugs } from '../../planted-bugs.js';
+
+type ReplicaPhase = 'receiving' | 'applying' | 'merging' | 'failing-over' | 'failed-over' | 'stopped';
+
+export class ReplicaSession {
+  private phase: ReplicaPhase = 'receiving';
+  private appliedSeq: number;
+  private appliedCut: Instant | null;
+  private generation: number;
+  private bulkComplete: boolean;
+  private pendingSeq = -1;
+  private pendingChunks = new Map<number, readonly WireRecord[]>();
+  private pendingMeta: { chunkCount: number; cutAt: Instant; appConsistent: boolean } | null = null;
+  readonly history: RecoveryHistory;
+  private logsApplied = 0;
+  private afterApply: (() => void) | null = null;
+  private applyingSeq: number | null = null;
+  private bulkMode: 'full' | 'compare' = 'full';
+  /** Resync blocks held until the merge (the point of no return, DOMAIN.md rule 7). */
+  private staged: Array<{ disk: number; start: number; payload: Payload }> = [];
+
+  constructor(
+    private readonly ctx: SessionContext,
+    readonly config: SessionConfig,
+    restored?: Extract<PersistedSession, { role: 'replica' }>,
+  ) {
+    this.history = new RecoveryHistory(config.policy.additionalRecoveryPoints);
+    this.appliedSeq = restored?.appliedSeq ?? 0;
+    this.appliedCut = (restored?.appliedCut ?? null) as Instant | null;
+    this.generation = restored?.generation ?? 0;
+    this.bulkComplete = restored?.bulkComplete ?? false;
+    // A crash in the middle of an apply leaves the disks between two points: there is no
+    // recovery point until the primary resends that log and it is applied again.
+    const halfApplied = restored?.applyingSeq !== null && restored?.applyingSeq !== undefined;
+    if (this.appliedCut !== null && this.bulkComplete && !halfApplied) this.history.logApplied(this.appliedCut, false);
+  }
+
+  get status() {
+    return {
+      phase: this.phase,
+      appliedSeq: this.appliedSeq,
+      appliedCut: this.appliedCut,
+      generation: this.generation,
+      bulkComplete: this.bulkComplete,
+      logsApplied: this.logsApplied,
+      recoveryPoints: this.history.points(),
+    };
+  }
+
+  receive(message: HvrMessage): void {
+    if (this.phase === 'failed-over' || this.phase === 'stopped' || this.phase === 'failing-over' || this.phase === 'merging') return;
+    switch (message.type) {
+      case 'log-chunk':
+        return this.onLogChunk(message);
+      case 'bulk-begin':
+        return this.onBulkBegin(message);
+      case 'bulk-blocks':
+        return this.onBulkBlocks(message);
+      case 'compare-request':
+        return this.onCompareRequest(message);
+      case 'bulk-complete':
+        return this.onBulkComplete(message);
+      default:
+        this.ctx.ports.tracer.mark('replica-ignored-message');
+    }
+  }
+
+  // --- delta logs -----------------------------------------------------------------------------
+
+  private onLogChunk(chunk: LogChunk): void {
+    const expected = this.appliedSeq + 1;
+    if (!this.bulkComplete) return; // logs before the bulk copy completed belong to nobody
+    if (chunk.seq <= this.appliedSeq) {
+      this.ctx.ports.tracer.mark('duplicate-log-ignored');
+      this.reply({ type: 'log-applied', seq: this.appliedSeq });
+      return;
+    }
+    if (chunk.seq > expected) {
+      this.ctx.ports.tracer.mark('out-of-sequence-log');
+      this.reply({ type: 'replica-needs-resync', reason: `log ${chunk.seq} arrived while ${expected} was expected`, expectedSeq: expected });
+      return;
+    }
+    if (this.pendingSeq !== chunk.seq) {
+      if (this.phase === 'applying') return; // the log being applied is answered when done
+      this.pendingSeq = chunk.seq;
+      this.pendingChunks = new Map();
+      this.pendingMeta = { chunkCount: chunk.chunkCount, cutAt: chunk.cutAt, appConsistent: chunk.appConsistent };
+    }
+    this.pendingChunks.set(chunk.chunk, chunk.records);
+    this.reply({ type: 'chunk-received', seq: chunk.seq, chunk: chunk.chunk });
+    if (this.phase === 'receiving' && this.pendingChunks.size === this.pendingMeta!.chunkCount) this.applyPending();
+  }
+
+  private applyPending(): void {
+    const meta = this.pendingMeta!;
+    const records: WireRecord[] = [];
+    if (plantedBugs.has('apply-logs-out-of-order')) {
+      for (const chunkRecords of this.pendingChunks.values()) records.push(...chunkRecords); // arrival order
+    } else {
+      for (let i = 0; i < meta.chunkCount; i++) records.push(...this.pendingChunks.get(i)!);
+    }
+    const seq = this.pendingSeq;
+    this.phase = 'applying';
+    const runs = coalesce(this.ctx.ports.codec, records);
+    this.applyingSeq = seq;
+    this.persist(() => this.saveUndo(runs, () =>
+      this.writeRuns(runs, () =>
+        this.flushAll(() => {
+          this.appliedSeq = seq;
+          this.appliedCut = meta.cutAt;
+          this.applyingSeq = null;
+          this.persist(() => {
+            if (this.phase !== 'applying') return;
+            this.history.logApplied(meta.cutAt, meta.appConsistent);
+            this.logsApplied++;
+            this.phase = 'receiving';
+            this.pendingSeq = -1;
+            this.pendingChunks = new Map();
+            this.pendingMeta = null;
+            this.ctx.ports.tracer.mark(meta.appConsistent ? 'log-applied-app-consistent' : 'log-applied');
+            this.reply({ type: 'log-applied', seq: this.appliedSeq });
+            const next = this.afterApply;
+            this.afterApply = null;
+            next?.();
+          });
+        }),
+      ),
+    ));
+  }
+
+  /** Reads, before they are overwritten, the blocks the newest hourly point has not saved yet. */
+  private saveUndo(runs: readonly Run[], done: () => void): void {
+    if (!this.history.needsUndo) return done();
+    const reads: Array<{ disk: number; start: number; count: number }> = [];
+    for (const run of runs) {
+      let i = 0;
+      while (i < run.payload.blockCount) {
+        if (this.history.hasUndo(run.disk, run.start + i)) {
+          i++;
+          continue;
+        }
+        let j = i;
+        while (j < run.payload.blockCount && !this.history.hasUndo(run.disk, run.start + j)) j++;
+        reads.push({ disk: run.disk, start: run.start + i, count: j - i });
+        i = j;
+      }
+    }
+    const arrived = join(reads.length, done);
+    const codec = this.ctx.ports.codec;
+    for (const read of reads) {
+      this.ctx.device(read.disk).read(read.start, read.count, (result) => {
+        if (result.ok) {
+          for (let b = 0; b < read.count; b++) this.history.saveUndo(read.disk, read.start + b, codec.slice(result.value, b, 1));
+        } else {
+          // The old content cannot be saved: the hourly points lose exactness, so drop them.
+          this.ctx.ports.tracer.mark('recovery-history-read-failed');
+          this.history.clear();
+        }
+        arrived();
+      });
+    }
+  }
+
+  private writeRuns(runs: readonly Run[], done: () => void): void {
+    const written = join(runs.length, done);
+    for (const run of runs) {
+      this.ctx.device(run.disk).write(run.start, run.payload, (result) => {
+        if (!result.ok) this.ctx.ports.tracer.mark('replica-write-failed');
+        written();
+      });
+    }
+  }
+
+  private flushAll(done: () => void): void {
+    const flushed = join(this.config.diskCount, done);
+    for (let d = 0; d < this.config.diskCount; d++) this.ctx.device(d).flush(() => flushed());
+  }
+
+  // --- bulk copy and block compare (initial replication, resync) -------------------------------
+
+  private onBulkBegin(message: BulkBegin): void {
+    if (message.generation < this.generation) return;
+    if (message.generation > this.generation) {
+      if (this.phase === 'applying') return; // answered by the resend after the apply ends
+      this.generation = message.generation;
+      this.bulkMode = message.mode;
+      this.staged = [];
+      this.bulkComplete = false;
+      this.pendingSeq = -1;
+      this.pendingChunks = new Map();
+      if (message.mode === 'full') this.history.reset();
+      this.ctx.ports.tracer.mark(message.mode === 'full' ? 'replica-initial-copy-begin' : 'replica-resync-begin');
+    }
+    this.persist(() => this.reply({ type: 'bulk-ack', generation: message.generation, id: -1 }));
+  }
+
+  private onBulkBlocks(message: BulkBlocks): void {
+    if (message.generation !== this.generation) return;
+    if (this.bulkComplete) {
+      this.reply({ type: 'bulk-ack', generation: message.generation, id: message.id });
+      return;
+    }
+    if (this.bulkMode === 'compare') {
+      this.staged.push({ disk: message.disk, start: message.start, payload: message.payload });
+      this.reply({ type: 'bulk-ack', generation: message.generation, id: message.id });
+      return;
+    }
+    this.ctx.device(message.disk).write(message.start, message.payload, (result) => {
+      if (!result.ok) return; // not acknowledged: the primary resends
+      this.reply({ type: 'bulk-ack', generation: message.generation, id: message.id });
+    });
+  }
+
+  private onCompareRequest(message: CompareRequest): void {
+    if (message.generation !== this.generation || this.bulkComplete) return;
+    this.ctx.device(message.disk).read(message.start, message.checksums.length, (result) => {
+      let differing: number[];
+      if (result.ok) {
+        const mine = this.ctx.ports.codec.blockChecksums(result.value);
+        differing = [];
+        for (let i = 0; i < mine.length; i++) if (mine[i] !== message.checksums[i]) differing.push(i);
+      } else {
+        differing = message.checksums.map((_, i) => i); // unreadable: ask for everything
+      }
+      this.reply({ type: 'compare-reply', generation: message.generation, id: message.id, differing });
+    });
+  }
+
+  private onBulkComplete(message: BulkComplete): void {
+    if (message.generation !== this.generation) return;
+    if (this.bulkComplete) {
+      this.reply({ type: 'bulk-ack', generation: message.generation, id: -2 });
+      return;
+    }
+    if (this.phase === 'merging') return;
+    this.phase = 'merging';
+    const staged = this.staged;
+    this.staged = [];
+    if (staged.length > 0) this.ctx.ports.tracer.mark('resync-merge');
+    this.writeRuns(staged, () =>
+      this.flushAll(() => {
+        this.bulkComplete = true;
+        this.appliedSeq = message.nextSeq - 1;
+        if (!plantedBugs.has('keep-recovery-points-after-resync')) {
+          this.appliedCut = null;
+          this.history.reset();
+        }
+        this.persist(() => {
+          this.phase = 'receiving';
+          this.ctx.ports.tracer.mark('replica-bulk-complete');
+          this.reply({ type: 'bulk-ack', generation: message.generation, id: -2 });
+        });
+      }),
+    );
+  }
+
+  // --- failover --------------------------------------------------------------------------------
+
+  /** Brings the replica disks to recovery point `pointId` (latest when null) and stops
+   *  accepting data. `done` gets the point used, or an error. */
+  failover(pointId: number | null, done: (result: { ok: true; point: RecoveryPointInfo } | { ok: false; error: string }) => void): void {
+    if (this.phase === 'applying') {
+      // A log is being applied: the disks are between two points until it ends.
+      this.afterApply = () => this.failover(pointId, done);
+      return;
+    }
+    if (this.phase === 'merging') return done({ ok: false, error: 'a resync is merging' });
+    if (!this.bulkComplete && this.bulkMode === 'full') return done({ ok: false, error: 'initial replication is not complete' });
+    if (!this.bulkComplete) {
+      this.staged = []; // an unplanned failover cancels the resync (DOMAIN.md rule 7)
+      this.ctx.ports.tracer.mark('unplanned-failover-cancels-resync');
+    }
+    const latest = this.history.latest;
+    if (latest === null) return done({ ok: false, error: 'no recovery point exists yet' });
+    const targetId = pointId ?? latest.id;
+    const target = this.history.points().find((p) => p.id === targetId);
+    if (target === undefined) return done({ ok: false, error: `no recovery point ${targetId}` });
+    const writes = this.history.restoreWrites(targetId)!;
+    this.phase = 'failing-over';
+    const written = join(writes.length, () =>
+      this.flushAll(() => {
+        this.history.truncateAfter(targetId);
+        this.phase = 'failed-over';
+        this.ctx.ports.tracer.mark(targetId === latest.id ? 'failover-latest-point' : 'failover-chosen-point');
+        done({ ok: true, point: target });
+      }),
+    );
+    for (const w of writes) this.ctx.device(w.disk).write(w.block, w.content, () => written());
+  }
+
+  stop(): void {
+    this.phase = 'stopped';
+  }
+
+  get isFailedOver(): boolean {
+    return this.phase === 'failed-over';
+  }
+
+  private reply(message: HvrMessage): void {
+    this.ctx.sendToPeer(this.ctx.seal(message, 0));
+  }
+
+  private persist(done: () => void): void {
+    this.ctx.persist(
+      {
+        role: 'replica',
+        config: this.config,
+        appliedSeq: this.appliedSeq,
+        appliedCut: this.appliedCut,
+        generation: this.generation,
+        bulkComplete: this.bulkComplete,
+        applyingSeq: this.applyingSeq,
+      },
+      (ok) => {
+        if (ok) done();
+        else this.ctx.ports.tracer.mark('replica-persist-failed');
+      },
+    );
+  }
+
+  invariants(): void {
+    this.history.invariants();
+    assert(this.appliedSeq >= 0, 'replica: negative applied sequence');
+  }
+}
+
+export type { Payload };
