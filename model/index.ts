@@ -5,3 +5,4 @@ export * from './hash.js';
 export * from './policy.js';
 export * from './topology.js';
 export * from './lifecycle.js';
+export * from './invariants.js';

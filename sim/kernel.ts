@@ -97,13 +97,13 @@ export class Kernel {
 
   /** Schedules `fn` after `delay`; `label` names it in the trace, `digest` summarises its payload. */
   schedule(delay: Duration | number, label: string | number, fn: () => void, digest = 0): EventHandle {
-    assert(delay >= 0 && Number.isInteger(delay), `schedule: delay must be a non-negative integer, got ${delay}`);
+    if (!(delay >= 0 && Number.isInteger(delay))) assert(false, `schedule: delay must be a non-negative integer, got ${delay}`);
     return this.push(this.nowMicros + delay, typeof label === 'number' ? label : this.labelId(label), fn, digest);
   }
 
   /** Schedules `fn` at an absolute instant, which must not be in the past. */
   scheduleAt(at: Instant, label: string | number, fn: () => void, digest = 0): EventHandle {
-    assert(at >= this.nowMicros && Number.isInteger(at), `scheduleAt: ${at} is before now (${this.nowMicros})`);
+    if (!(at >= this.nowMicros && Number.isInteger(at))) assert(false, `scheduleAt: ${at} is before now (${this.nowMicros})`);
     return this.push(at, typeof label === 'number' ? label : this.labelId(label), fn, digest);
   }
 

@@ -41,13 +41,13 @@ export class RandomStream implements Entropy {
 
   /** A uniform integer in [0, bound). */
   nextInt(bound: number): number {
-    assert(Number.isInteger(bound) && bound > 0, `nextInt: bound must be a positive integer, got ${bound}`);
+    if (!(bound > 0 && Number.isInteger(bound))) assert(false, `nextInt: bound must be a positive integer, got ${bound}`);
     return Math.floor(this.prng.double() * bound);
   }
 
   /** A uniform integer in [min, max]. */
   between(min: number, max: number): number {
-    assert(max >= min, `between: ${max} < ${min}`);
+    if (max < min) assert(false, `between: ${max} < ${min}`);
     return min + this.nextInt(max - min + 1);
   }
 

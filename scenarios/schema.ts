@@ -1,0 +1,181 @@
+// The scenario file format (YAML), validated by zod. Quantities are written as a person would
+// (`100Mbps`, `2TB/day`, `5m`, `200GiB`) and parsed here; defaults let a short file describe a
+// realistic two-site deployment. scripts/ publishes the JSON Schema generated from this one.
+import { z } from 'zod';
+import { parseBandwidth, parseDuration, parsePercent, parseRate, parseSize } from './quantities.js';
+
+const quantity = (parse: (text: string) => { ok: true; value: number } | { ok: false; error: string }, example: string) =>
+  z.union([z.number().nonnegative(), z.string()]).transform((value, ctx) => {
+    if (typeof value === 'number') return value;
+    const parsed = parse(value);
+    if (!parsed.ok) {
+      ctx.addIssue({ code: 'custom', message: parsed.error });
+      return z.NEVER;
+    }
+    return parsed.value;
+  }).meta({ description: `a number or a string such as "${example}"` });
+
+export const durationField = quantity(parseDuration, '2h30m');
+export const sizeField = quantity(parseSize, '200GiB');
+export const bandwidthField = quantity(parseBandwidth, '100Mbps');
+export const rateField = quantity(parseRate, '2TB/day');
+export const fractionField = z.union([z.number().min(0).max(1), z.string()]).transform((value, ctx) => {
+  if (typeof value === 'number') return value;
+  const parsed = parsePercent(value);
+  if (!parsed.ok) {
+    ctx.addIssue({ code: 'custom', message: parsed.error });
+    return z.NEVER;
+  }
+  return parsed.value;
+});
+
+const id = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, { error: 'ids are letters, digits, dot, dash and underscore' });
+
+const Site = z.strictObject({ id, role: z.enum(['primary', 'secondary']) });
+const Link = z.strictObject({
+  id,
+  between: z.tuple([id, id]),
+  bandwidth: bandwidthField,
+  latency: durationField.default(20_000),
+  jitter: durationField.default(2_000),
+});
+const Host = z.strictObject({ id, site: id, cores: z.int().positive().default(8), volume: sizeField.default(2 * 1024 ** 4) });
+const Disk = z.strictObject({ size: sizeField, used: fractionField.default(0.5) });
+const Vm = z.strictObject({
+  id,
+  host: id,
+  replicaHost: id.optional(),
+  disks: z.array(Disk).min(1).max(16, { error: 'a VM has at most 16 disks (Hyper-V Replica with VMM)' }),
+  os: z.enum(['windows', 'linux']).default('windows'),
+});
+/** Shorthand: `count` identical VMs spread round-robin over the primary hosts. */
+const VmFleet = z.strictObject({
+  count: z.int().positive().max(1000),
+  disks: z.int().positive().max(16).default(1),
+  size: sizeField,
+  used: fractionField.default(0.5),
+  os: z.enum(['windows', 'linux']).default('windows'),
+});
+
+const Policy = z.strictObject({
+  copyFrequency: z.enum(['30s', '5m', '15m']).default('5m'),
+  recoveryPoints: z.int().min(0).max(24).default(0),
+  appConsistentEvery: z.union([z.literal(0), durationField]).default(0),
+  compression: z.boolean().default(true),
+  initialReplication: z.enum(['network-now', 'network-scheduled', 'offline-media', 'existing-vm']).default('network-now'),
+  initialReplicationStartAfter: durationField.optional(),
+  autoResync: z.boolean().default(true),
+});
+
+const Workload = z.strictObject({
+  churn: rateField.default(20 * 1024 ** 3),
+  diurnal: z.union([z.enum(['flat', 'office-hours']), z.array(z.number().nonnegative()).length(24)]).default('office-hours'),
+  hotSet: fractionField.default(0.1),
+  hotSetShare: fractionField.default(0.8),
+  writeSizes: z.array(z.strictObject({ size: sizeField, weight: z.number().positive() })).min(1).optional(),
+  bursts: z.strictObject({ every: durationField, length: durationField, multiplier: z.number().min(1) }).optional(),
+  dependentWrites: fractionField.default(0),
+  tick: durationField.default(60_000_000),
+});
+
+export const OPERATIONS = [
+  'enable',
+  'planned-failover',
+  'unplanned-failover',
+  'commit',
+  'reverse-replicate',
+  'pause',
+  'resume',
+  'resync',
+  'shutdown-vm',
+] as const;
+
+const Operation = z.strictObject({
+  at: durationField,
+  op: z.enum(OPERATIONS),
+  vm: id,
+  /** For unplanned failover: latest, or the n-th newest retained point (0 = latest). */
+  point: z.union([z.literal('latest'), z.int().min(0)]).default('latest'),
+  shutDownAndSync: z.boolean().default(false),
+  /** What the operation must do: succeed, or be refused (an operator mistake). */
+  expect: z.enum(['ok', 'refused']).default('ok'),
+});
+
+const FAULT_NAMES = [
+  'partition',
+  'clog',
+  'loss',
+  'duplication',
+  'reordering',
+  'corruption',
+  'throttle',
+  'host-crash',
+  'power-loss',
+  'latent-sector-error',
+  'bit-rot',
+  'clock-skew',
+] as const;
+
+const FaultEvent = z.strictObject({
+  at: durationField,
+  fault: z.enum(FAULT_NAMES),
+  /** partition: two sites; link faults: the link id; host faults: the host id. */
+  between: z.tuple([id, id]).optional(),
+  direction: z.enum(['both', 'a-to-b', 'b-to-a']).default('both'),
+  link: id.optional(),
+  host: id.optional(),
+  vm: id.optional(),
+  disk: z.int().min(0).default(0),
+  for: durationField.optional(),
+  probability: fractionField.optional(),
+  bandwidth: bandwidthField.optional(),
+  offset: durationField.optional(),
+  restartAfter: durationField.optional(),
+});
+
+const Knob = z.strictObject({ name: z.string(), value: z.union([z.number(), z.string(), z.boolean()]), reason: z.string().min(10, { error: 'say why the knob is overridden' }) });
+
+const Expectations = z.strictObject({
+  dataLoss: z.enum(['none', 'bounded']).default('none'),
+  rpoMax: durationField.optional(),
+  marks: z.array(z.string()).default([]),
+  finalState: z.record(z.string(), z.enum(['unprotected', 'initialReplication', 'protected', 'paused', 'resyncRequired', 'resyncing', 'failedOver', 'committed'])).default({}),
+  /** Liveness: after faults heal every item must be protected with RPO in target within this bound. */
+  healedWithin: durationField.default(2 * 3_600_000_000),
+});
+
+export const ScenarioSchema = z.strictObject({
+  name: id,
+  description: z.string().min(20, { error: 'describe the goal and the method of the scenario' }),
+  provider: z.enum(['hyperv-replica']).default('hyperv-replica'),
+  seed: z.int().default(1),
+  duration: durationField,
+  blockSize: sizeField.default(64 * 1024),
+  sites: z.array(Site).min(2).default([
+    { id: 'primary', role: 'primary' },
+    { id: 'secondary', role: 'secondary' },
+  ]),
+  links: z.array(Link).optional(),
+  hosts: z.array(Host).optional(),
+  vms: z.union([z.array(Vm).min(1), VmFleet]),
+  policy: Policy.default(Policy.parse({})),
+  workload: Workload.default(Workload.parse({})),
+  timeline: z.array(z.union([Operation, FaultEvent])).default([]),
+  randomFaults: z.strictObject({ intensity: z.number().positive(), kinds: z.union([z.literal('swarm'), z.array(z.enum(FAULT_NAMES))]).default('swarm') }).optional(),
+  knobs: z.array(Knob).default([]),
+  expect: Expectations.default(Expectations.parse({})),
+});
+
+export type ScenarioInput = z.input<typeof ScenarioSchema>;
+export type Scenario = z.output<typeof ScenarioSchema>;
+export type ScenarioOperation = z.output<typeof Operation>;
+export type ScenarioFault = z.output<typeof FaultEvent>;
+
+export function isOperation(event: ScenarioOperation | ScenarioFault): event is ScenarioOperation {
+  return 'op' in event;
+}
+
+/** The JSON Schema editors use to complete and check scenario files. */
+export function scenarioJsonSchema(): unknown {
+  return z.toJSONSchema(ScenarioSchema, { io: 'input', unrepresentable: 'any' });
+}

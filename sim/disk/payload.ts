@@ -1,0 +1,196 @@
+// Disk payloads and the simulator's Codec port (DESIGN.md section 3). A payload is immutable once
+// made: slices share memory with their source, and every change makes a copy.
+//
+// Fault model: `corruptedCopy` is the damage a network corruption fault does to a payload in
+// flight: a copy with exactly one block's content changed (a symbolic payload gets one bit of one
+// id flipped, a bytes payload one bit flipped). The original is never touched. A payload of zero
+// blocks has no content to damage; its copy is equal to it.
+//
+// Checksums: a block's checksum is mix32(id) in symbolic mode, and the bytes encoding of
+// content-bytes.ts is built so that the position-weighted word sum of those bytes equals the same
+// value. Symbolic and bytes payloads of the same content therefore checksum alike.
+import { assert, digestValue, fold32 } from '../../model/index.js';
+import type { Codec, Payload } from '../../engine/ports.js';
+import type { RandomStream, Ratio } from '../random.js';
+import { assertBlockSize, blockChecksumOfId, bytesBlockChecksum } from './content-bytes.js';
+
+export {
+  BLOCK_SIZE_BYTES_MIN,
+  FOREIGN_ID_BIT,
+  blockChecksumOfId,
+  bytesBlockChecksum,
+  contentBytes,
+  decodeBlock,
+} from './content-bytes.js';
+
+/** Symbolic content: the write id each block was last written by (0: never written, zeros). */
+export class SymbolicPayload implements Payload {
+  readonly blockCount: number;
+
+  constructor(readonly ids: Uint32Array) {
+    this.blockCount = ids.length;
+  }
+
+  /** `count` blocks all written by one write. */
+  static filled(writeId: number, count: number): SymbolicPayload {
+    return new SymbolicPayload(new Uint32Array(count).fill(writeId));
+  }
+
+  /** `count` blocks with ids firstId, firstId + 1, ... (one id per block of a write). */
+  static sequence(firstId: number, count: number): SymbolicPayload {
+    const ids = new Uint32Array(count);
+    for (let i = 0; i < count; i++) ids[i] = firstId + i;
+    return new SymbolicPayload(ids);
+  }
+
+  corruptedCopy(random: RandomStream): SymbolicPayload {
+    const ids = this.ids.slice();
+    if (ids.length > 0) {
+      const block = random.nextInt(ids.length);
+      ids[block] = (ids[block] ^ (1 << random.nextInt(32))) >>> 0;
+    }
+    return new SymbolicPayload(ids);
+  }
+}
+
+/** Real bytes, `blockSizeBytes` per block. */
+export class BytesPayload implements Payload {
+  readonly blockCount: number;
+
+  constructor(
+    readonly bytes: Uint8Array,
+    readonly blockSizeBytes: number,
+  ) {
+    assertBlockSize(blockSizeBytes);
+    if (bytes.length % blockSizeBytes !== 0) assert(false, `bytes payload of ${bytes.length} bytes is not whole blocks of ${blockSizeBytes}`);
+    this.blockCount = bytes.length / blockSizeBytes;
+  }
+
+  corruptedCopy(random: RandomStream): BytesPayload {
+    const bytes = this.bytes.slice();
+    if (bytes.length > 0) {
+      const bit = random.nextInt(bytes.length * 8);
+      bytes[bit >>> 3] ^= 1 << (bit & 7);
+    }
+    return new BytesPayload(bytes, this.blockSizeBytes);
+  }
+}
+
+export type SimPayload = SymbolicPayload | BytesPayload;
+
+export function asSimPayload(payload: Payload): SimPayload {
+  assert(payload instanceof SymbolicPayload || payload instanceof BytesPayload, 'payload was not made by the simulator (sim/disk)');
+  return payload;
+}
+
+export interface SimCodecOptions {
+  /** Block size of symbolic payloads (bytes payloads carry their own). */
+  readonly blockSizeBytes: number;
+  /** Compressed size over raw size; the default 7/10 is Scout's ~30% saving (DOMAIN.md rule 18). */
+  readonly compressionRatio?: Ratio;
+}
+
+const PAYLOAD_TAG = 11;
+const DIGEST_SEED = 0x2545f491;
+
+export class SimCodec implements Codec {
+  readonly blockSizeBytes: number;
+  readonly compressionRatio: Ratio;
+
+  constructor(options: SimCodecOptions) {
+    assertBlockSize(options.blockSizeBytes);
+    this.blockSizeBytes = options.blockSizeBytes;
+    this.compressionRatio = options.compressionRatio ?? { numerator: 7, denominator: 10 };
+    const { numerator, denominator } = this.compressionRatio;
+    assert(Number.isInteger(numerator) && Number.isInteger(denominator) && denominator > 0 && numerator > 0, 'compression ratio must be a positive exact ratio');
+  }
+
+  slice(payload: Payload, offset: number, count: number): Payload {
+    const sim = asSimPayload(payload);
+    if (!(Number.isInteger(offset) && Number.isInteger(count) && offset >= 0 && count >= 0 && offset + count <= sim.blockCount)) assert(false, `slice [${offset}, +${count}) outside a payload of ${sim.blockCount} blocks`);
+    if (sim instanceof SymbolicPayload) return new SymbolicPayload(sim.ids.subarray(offset, offset + count));
+    const size = sim.blockSizeBytes;
+    return new BytesPayload(sim.bytes.subarray(offset * size, (offset + count) * size), size);
+  }
+
+  concat(parts: readonly Payload[]): Payload {
+    if (parts.length === 0) return new SymbolicPayload(new Uint32Array(0));
+    if (parts.length === 1) return asSimPayload(parts[0]);
+    const first = asSimPayload(parts[0]);
+    if (first instanceof SymbolicPayload) {
+      const symbolic = parts.map((part) => {
+        assert(part instanceof SymbolicPayload, 'concat: cannot mix symbolic and bytes payloads');
+        return part.ids;
+      });
+      return new SymbolicPayload(concatArrays(symbolic, (length) => new Uint32Array(length)));
+    }
+    const bytes = parts.map((part) => {
+      assert(part instanceof BytesPayload && part.blockSizeBytes === first.blockSizeBytes, 'concat: bytes payloads of one block size only');
+      return part.bytes;
+    });
+    return new BytesPayload(concatArrays(bytes, (length) => new Uint8Array(length)), first.blockSizeBytes);
+  }
+
+  checksum(payload: Payload): number {
+    const sums = this.blockChecksums(payload);
+    let hash = fold32(0x6a09e667, sums.length);
+    for (let i = 0; i < sums.length; i++) hash = fold32(hash, sums[i]);
+    return hash;
+  }
+
+  blockChecksums(payload: Payload): Uint32Array {
+    const sim = asSimPayload(payload);
+    const sums = new Uint32Array(sim.blockCount);
+    if (sim instanceof SymbolicPayload) {
+      for (let i = 0; i < sums.length; i++) sums[i] = blockChecksumOfId(sim.ids[i]);
+    } else {
+      for (let i = 0; i < sums.length; i++) sums[i] = bytesBlockChecksum(sim.bytes, i * sim.blockSizeBytes, sim.blockSizeBytes);
+    }
+    return sums;
+  }
+
+  sizeBytes(payload: Payload): number {
+    const sim = asSimPayload(payload);
+    return sim instanceof BytesPayload ? sim.bytes.length : sim.blockCount * this.blockSizeBytes;
+  }
+
+  compressedSizeBytes(payload: Payload): number {
+    const { numerator, denominator } = this.compressionRatio;
+    return Math.ceil((this.sizeBytes(payload) * numerator) / denominator);
+  }
+
+  digest(body: unknown): number {
+    return this.digestInto(body, DIGEST_SEED);
+  }
+
+  /** digestValue's canonical walk, with payloads folded in by checksum (so modes agree). */
+  private digestInto(value: unknown, hash: number): number {
+    if (typeof value !== 'object' || value === null) return digestValue(value, hash);
+    if (value instanceof SymbolicPayload || value instanceof BytesPayload) {
+      return fold32(fold32(fold32(hash, PAYLOAD_TAG), value.blockCount), this.checksum(value));
+    }
+    if (ArrayBuffer.isView(value)) return digestValue(value, hash);
+    if (Array.isArray(value)) {
+      let h = fold32(fold32(hash, 7), value.length);
+      for (const item of value) h = this.digestInto(item, h);
+      return h;
+    }
+    const record = value as Record<string, unknown>;
+    const keys = Object.keys(record).sort();
+    let h = fold32(fold32(hash, 9), keys.length);
+    for (const key of keys) h = this.digestInto(record[key], digestValue(key, h));
+    return h;
+  }
+}
+
+function concatArrays<T extends Uint8Array | Uint32Array>(arrays: readonly T[], make: (length: number) => T): T {
+  let length = 0;
+  for (const array of arrays) length += array.length;
+  const result = make(length);
+  let at = 0;
+  for (const array of arrays) {
+    result.set(array, at);
+    at += array.length;
+  }
+  return result;
+}

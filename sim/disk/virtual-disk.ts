@@ -1,0 +1,610 @@
+// A virtual disk: a sparse block device of any size (DESIGN.md section 3).
+//
+// Fault model:
+//   - Every operation completes as a later kernel event after a latency drawn from the disk's
+//     own stream (times a latency factor the world may raise). Content changes when a write
+//     completes; attached observers then see it; then the caller's completion runs.
+//   - Offline: operations issued while offline fail with device-offline; operations in flight
+//     when the disk goes offline (or loses power) also complete with device-offline and never land.
+//   - Volatile write cache (when on): a completed write is not durable until a flush issued after
+//     it completes. At a power loss every non-durable write (completed-but-unflushed, acknowledged;
+//     or still in flight, unacknowledged) is independently, with exact probabilities, lost, kept,
+//     or torn (a write of two or more blocks keeps a non-empty proper prefix; torn one-block
+//     writes are lost). Writes are resolved in completion order, then in-flight writes in issue
+//     order; a flushed write is never lost. Overlays survive a power loss.
+//   - Media faults are overlays kept apart from pristine content, so checkers always know the truth:
+//     a latent sector error fails every read covering the block until the block is rewritten; bit
+//     rot makes reads of the block return damaged content until it is rewritten; a misdirected write
+//     lands `offset` blocks away (clipped to the disk): reads of the landing blocks show it, reads of
+//     the intended blocks keep showing what was there, while pristine content records the write at
+//     its intended place. Misdirected content counts as having reached the medium.
+// Pristine content lives in a paged BlockMap over the base image (the used part of a VHD before
+// protection), so memory follows blocks written, not disk size.
+import { assert, type Duration, type Instant } from '../../model/index.js';
+import type { IoResult, ObservableBlockDevice, Payload, WriteObserver } from '../../engine/ports.js';
+import type { Kernel } from '../kernel.js';
+import { ratio, type RandomStream, type Ratio } from '../random.js';
+import { assertBlockSize, bytesBlockChecksum, decodeBlock, foreignIdOf, NOT_AN_ENCODING, writeContent } from './content-bytes.js';
+import type { DiskOracle } from './disk-oracle.js';
+import { ImageHash } from './image-hash.js';
+import { BlockMap } from './block-map.js';
+import { asSimPayload, BytesPayload, SymbolicPayload, type SimPayload } from './payload.js';
+import { VolatileLog } from './volatile-log.js';
+
+export type DiskMode = 'symbolic' | 'bytes';
+
+export interface DiskLatency {
+  readonly readMin: Duration;
+  readonly readMax: Duration;
+  readonly writeMin: Duration;
+  readonly writeMax: Duration;
+  readonly flush: Duration;
+}
+
+/** Fate probabilities of a non-durable write at a power loss; kept = 1 - lost - torn. */
+export interface CrashLoss {
+  readonly lost: Ratio;
+  readonly torn: Ratio;
+}
+
+export const CRASH_LOSS_DEFAULT: CrashLoss = { lost: ratio(1, 3), torn: ratio(1, 3) };
+
+/** Pre-existing content: blocks [0, blocks) hold `writeId`. */
+export interface BaseImage {
+  readonly blocks: number;
+  readonly writeId: number;
+}
+
+export interface VirtualDiskOptions {
+  readonly deviceId: string;
+  readonly blockSizeBytes: number;
+  readonly blockCount: number;
+  readonly mode: DiskMode;
+  readonly writeCache: boolean;
+  readonly latency: DiskLatency;
+  readonly baseImage?: BaseImage;
+  readonly kernel: Kernel;
+  readonly random: RandomStream;
+  readonly oracle?: DiskOracle;
+  readonly crashLoss?: CrashLoss;
+}
+
+export type CrashFate = 'lost' | 'kept' | 'torn';
+
+export interface CrashedWrite {
+  readonly start: number;
+  readonly blockCount: number;
+  /** True for a completed (acknowledged) but unflushed write, false for one in flight. */
+  readonly acknowledged: boolean;
+  readonly fate: CrashFate;
+  readonly keptBlocks: number;
+}
+
+export interface PowerLossReport {
+  readonly at: Instant;
+  /** Every write that was not durable, in the order they were resolved. */
+  readonly writes: readonly CrashedWrite[];
+  /** Blocks whose pristine content went back to an older version. */
+  readonly revertedBlocks: number;
+}
+
+export interface BlockDifference {
+  readonly block: number;
+  readonly ours: number;
+  readonly theirs: number;
+}
+
+export interface ContentDiff {
+  readonly equal: boolean;
+  /** The lowest differing blocks, at most the requested limit. */
+  readonly differences: readonly BlockDifference[];
+}
+
+interface PendingWrite {
+  readonly start: number;
+  readonly payload: SimPayload;
+  readonly done: (result: IoResult<void>) => void;
+  readonly epoch: number;
+  readonly misdirectOffset: number;
+}
+
+const OK: IoResult<void> = Object.freeze({ ok: true, value: undefined });
+const OFFLINE: IoResult<never> = Object.freeze({ ok: false, error: Object.freeze({ kind: 'device-offline' }) });
+const BLOCK_COUNT_MAX = 0x1_0000_0000;
+const SYMBOLIC_ID_BITS = 32;
+
+export class VirtualDisk implements ObservableBlockDevice {
+  readonly deviceId: string;
+  readonly blockSizeBytes: number;
+  readonly blockCount: number;
+  readonly mode: DiskMode;
+  readonly writeCache: boolean;
+  private readonly latency: DiskLatency;
+  private readonly kernel: Kernel;
+  private readonly random: RandomStream;
+  private readonly oracle: DiskOracle | null;
+  /** Fate draw: nextInt(fateDenominator) below lostCut is lost, below tornCut torn, else kept. */
+  private readonly fateDenominator: number;
+  private readonly lostCut: number;
+  private readonly tornCut: number;
+
+  /** Pristine content. */
+  private readonly content: BlockMap;
+  private readonly hash = new ImageHash();
+  private readonly log = new VolatileLog();
+  private readonly inFlight = new Set<PendingWrite>();
+  private observers: readonly WriteObserver[] = [];
+
+  /** What the medium shows instead of pristine content (misdirected writes). */
+  private readonly shown = new Map<number, number>();
+  /** Bit flipped in reads of a block (bit rot). */
+  private readonly rot = new Map<number, number>();
+  private readonly latent = new Set<number>();
+  /** Bytes of foreign content ids (bytes mode). */
+  private readonly foreignBytes = new Map<number, Uint8Array>();
+
+  private online = true;
+  /** Bumped when the disk goes offline or loses power: older operations fail. */
+  private epoch = 0;
+  private latencyFactor = 1;
+  private pendingMisdirect = 0;
+
+  private readonly readLabel: number;
+  private readonly writeLabel: number;
+  private readonly flushLabel: number;
+  private readonly refusedLabel: number;
+
+  constructor(options: VirtualDiskOptions) {
+    assertBlockSize(options.blockSizeBytes);
+    assert(Number.isInteger(options.blockCount) && options.blockCount >= 1 && options.blockCount <= BLOCK_COUNT_MAX, `disk ${options.deviceId}: block count must be in [1, 2^32]`);
+    const { readMin, readMax, writeMin, writeMax, flush } = options.latency;
+    assert(readMin >= 0 && readMin <= readMax && writeMin >= 0 && writeMin <= writeMax && flush >= 0, `disk ${options.deviceId}: latency bounds out of order`);
+    this.deviceId = options.deviceId;
+    this.blockSizeBytes = options.blockSizeBytes;
+    this.blockCount = options.blockCount;
+    this.mode = options.mode;
+    this.writeCache = options.writeCache;
+    this.latency = options.latency;
+    this.kernel = options.kernel;
+    this.random = options.random;
+    this.oracle = options.oracle ?? null;
+    const baseBlocks = options.baseImage?.blocks ?? 0;
+    const baseId = options.baseImage?.writeId ?? 0;
+    assert(Number.isInteger(baseBlocks) && baseBlocks >= 0 && baseBlocks <= this.blockCount, `disk ${this.deviceId}: base image larger than the disk`);
+    assert(Number.isInteger(baseId) && baseId >= 0 && baseId <= 0xffff_ffff, `disk ${this.deviceId}: base image id is not a uint32`);
+    this.content = new BlockMap(baseBlocks, baseId);
+    const loss = options.crashLoss ?? CRASH_LOSS_DEFAULT;
+    this.fateDenominator = lcm(loss.lost.denominator, loss.torn.denominator);
+    assert(this.fateDenominator <= BLOCK_COUNT_MAX, `disk ${this.deviceId}: crash-loss ratios need a common denominator below 2^32`);
+    this.lostCut = (loss.lost.numerator * this.fateDenominator) / loss.lost.denominator;
+    this.tornCut = this.lostCut + (loss.torn.numerator * this.fateDenominator) / loss.torn.denominator;
+    assert(this.tornCut <= this.fateDenominator, `disk ${this.deviceId}: crash-loss probabilities sum above 1`);
+    this.readLabel = this.kernel.labelId(`${this.deviceId}:read`);
+    this.writeLabel = this.kernel.labelId(`${this.deviceId}:write`);
+    this.flushLabel = this.kernel.labelId(`${this.deviceId}:flush`);
+    this.refusedLabel = this.kernel.labelId(`${this.deviceId}:refused`);
+    this.hash.addRange(0, baseBlocks, baseId);
+    this.oracle?.begin(this.kernel.now(), baseBlocks, baseId, this.hash);
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // BlockDevice
+
+  read(start: number, count: number, done: (result: IoResult<Payload>) => void): void {
+    if (this.refused(start, count, done)) return;
+    const epoch = this.epoch;
+    const delay = this.drawDelay(this.latency.readMin, this.latency.readMax);
+    this.kernel.schedule(delay, this.readLabel, () => this.finishRead(start, count, epoch, done), start);
+  }
+
+  write(start: number, payload: Payload, done: (result: IoResult<void>) => void): void {
+    const sim = asSimPayload(payload);
+    if (sim instanceof BytesPayload && sim.blockSizeBytes !== this.blockSizeBytes) assert(false, `disk ${this.deviceId}: payload block size differs from the disk's`);
+    if (this.refused(start, sim.blockCount, done)) return;
+    const pending: PendingWrite = { start, payload: sim, done, epoch: this.epoch, misdirectOffset: this.pendingMisdirect };
+    this.pendingMisdirect = 0;
+    this.inFlight.add(pending);
+    const delay = this.drawDelay(this.latency.writeMin, this.latency.writeMax);
+    this.kernel.schedule(delay, this.writeLabel, () => this.finishWrite(pending), start);
+  }
+
+  flush(done: (result: IoResult<void>) => void): void {
+    if (!this.online) {
+      this.deliverLater(done, OFFLINE);
+      return;
+    }
+    const epoch = this.epoch;
+    const durableBefore = this.log.endSequence;
+    this.kernel.schedule(this.scaled(this.latency.flush), this.flushLabel, () => {
+      if (!this.online || epoch !== this.epoch) {
+        done(OFFLINE);
+        return;
+      }
+      this.log.dropBefore(durableBefore);
+      done(OK);
+    });
+  }
+
+  attachObserver(observer: WriteObserver): () => void {
+    this.observers = [...this.observers, observer];
+    return () => {
+      this.observers = this.observers.filter((attached) => attached !== observer);
+    };
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // World-facing faults
+
+  setOnline(online: boolean): void {
+    if (this.online && !online) this.epoch++;
+    this.online = online;
+  }
+
+  get isOnline(): boolean {
+    return this.online;
+  }
+
+  /** Multiplies every later latency by `factor` (a slow or overloaded disk). */
+  setLatencyFactor(factor: number): void {
+    assert(Number.isFinite(factor) && factor > 0, `disk ${this.deviceId}: latency factor must be positive`);
+    this.latencyFactor = factor;
+  }
+
+  /** Power is cut: resolves every non-durable write (see the fault model) and fails in-flight operations. */
+  powerLoss(): PowerLossReport {
+    const at = this.kernel.now();
+    this.epoch++;
+    const writes: CrashedWrite[] = [];
+    const revertedBlocks = this.resolveVolatileWrites(at, writes);
+    for (const pending of this.inFlight) {
+      const count = pending.payload.blockCount;
+      const { fate, keptBlocks } = this.drawFate(count);
+      writes.push({ start: pending.start, blockCount: count, acknowledged: false, fate, keptBlocks });
+      if (keptBlocks > 0) this.land(pending.start, this.idsOf(pending.payload, pending.start), keptBlocks, pending.payload, pending.misdirectOffset, false);
+    }
+    this.inFlight.clear();
+    this.log.clear();
+    this.invariants();
+    return { at, writes, revertedBlocks };
+  }
+
+  /** Reads covering `block` fail with media-error until the block is rewritten. */
+  injectLatentSectorError(block: number): void {
+    this.assertBlock(block);
+    this.latent.add(block);
+  }
+
+  /** Reads of `block` return damaged content (one bit flipped) until it is rewritten. */
+  injectBitRot(block: number): void {
+    this.assertBlock(block);
+    const bits = this.mode === 'bytes' ? this.blockSizeBytes * 8 : SYMBOLIC_ID_BITS;
+    this.rot.set(block, this.random.nextInt(bits));
+  }
+
+  /** The next write issued lands `offsetBlocks` away from where it was aimed. */
+  misdirectNextWrite(offsetBlocks: number): void {
+    assert(Number.isInteger(offsetBlocks) && offsetBlocks !== 0, `disk ${this.deviceId}: a misdirection moves a write by a non-zero whole number of blocks`);
+    this.pendingMisdirect = offsetBlocks;
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Truth
+
+  /** The id the guest last wrote to `block` (overlays ignored). */
+  pristineId(block: number): number {
+    this.assertBlock(block);
+    return this.pristine(block);
+  }
+
+  /** Order-independent 64-bit hash of the pristine image, as 16 hex digits. */
+  imageHash(): string {
+    return this.hash.toString();
+  }
+
+  /** Blocks whose content differs from the base image, ascending, with their pristine id. */
+  writtenBlocks(): IterableIterator<[number, number]> {
+    return this.content.differingBlocks();
+  }
+
+  /** Number of blocks whose content differs from the base image. */
+  get writtenBlockCount(): number {
+    return this.content.differingCount;
+  }
+
+  /** Pages of content held (about 2 KiB each): the disk's memory footprint. */
+  get contentPageCount(): number {
+    return this.content.pageCount;
+  }
+
+  /** Full comparison of pristine content with another disk of the same size. */
+  contentEquals(other: VirtualDisk, limit = 16): ContentDiff {
+    assert(other.blockCount === this.blockCount, `contentEquals: ${this.deviceId} and ${other.deviceId} differ in size`);
+    const candidates = new Set<number>();
+    for (const [first, end] of [...this.content.allocatedRanges(), ...other.content.allocatedRanges()]) {
+      for (let block = first; block < Math.min(end, this.blockCount); block++) candidates.add(block);
+    }
+    const ours = this.content;
+    const theirs = other.content;
+    if (ours.baseId !== theirs.baseId || ours.baseBlocks !== theirs.baseBlocks) {
+      const high = Math.max(ours.baseBlocks, theirs.baseBlocks);
+      const low = ours.baseId === theirs.baseId ? Math.min(ours.baseBlocks, theirs.baseBlocks) : 0;
+      for (let block = low; block < high; block++) candidates.add(block);
+    }
+    const differences: BlockDifference[] = [];
+    for (const block of [...candidates].sort((a, b) => a - b)) {
+      const ours = this.pristine(block);
+      const theirs = other.pristine(block);
+      if (ours !== theirs) differences.push({ block, ours, theirs });
+      if (differences.length >= limit) break;
+    }
+    return { equal: differences.length === 0, differences };
+  }
+
+  invariants(): void {
+    this.content.invariants();
+    const recomputed = new ImageHash();
+    recomputed.addRange(0, this.content.baseBlocks, this.content.baseId);
+    for (const [block, id] of this.content.differingBlocks()) {
+      this.assertBlock(block);
+      recomputed.replace(block, this.content.implicitId(block), id);
+    }
+    assert(recomputed.equals(this.hash), `disk ${this.deviceId}: running image hash ${this.hash} differs from recomputed ${recomputed}`);
+    for (const block of this.shown.keys()) this.assertBlock(block);
+    for (const block of this.rot.keys()) this.assertBlock(block);
+    for (const block of this.latent) this.assertBlock(block);
+    assert(this.writeCache || this.log.length === 0, `disk ${this.deviceId}: volatile writes without a write cache`);
+    this.log.invariants();
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Completions
+
+  private finishRead(start: number, count: number, epoch: number, done: (result: IoResult<Payload>) => void): void {
+    if (!this.online || epoch !== this.epoch) {
+      done(OFFLINE);
+      return;
+    }
+    if (this.latent.size > 0) {
+      for (let block = start; block < start + count; block++) {
+        if (this.latent.has(block)) {
+          done({ ok: false, error: { kind: 'media-error', block } });
+          return;
+        }
+      }
+    }
+    done({ ok: true, value: this.mode === 'symbolic' ? this.readSymbolic(start, count) : this.readBytes(start, count) });
+  }
+
+  private finishWrite(pending: PendingWrite): void {
+    this.inFlight.delete(pending);
+    if (!this.online || pending.epoch !== this.epoch) {
+      pending.done(OFFLINE);
+      return;
+    }
+    const count = pending.payload.blockCount;
+    this.land(pending.start, this.idsOf(pending.payload, pending.start), count, pending.payload, pending.misdirectOffset, true);
+    const observers = this.observers;
+    if (observers.length > 0) {
+      const at = this.kernel.now();
+      for (const observer of observers) observer.onWrite(pending.start, pending.payload, at);
+    }
+    pending.done(OK);
+  }
+
+  /** Pristine blocks [start, start + count) take ids[0, count); overlays and the log follow. */
+  private land(start: number, ids: Uint32Array, count: number, payload: SimPayload, misdirectOffset: number, acknowledged: boolean): void {
+    if (misdirectOffset !== 0) this.misplace(start, ids, count, payload, misdirectOffset);
+    const logging = acknowledged && this.writeCache;
+    const offset = logging ? this.log.append(start, count) : 0;
+    const previousIds = this.log.previousIds;
+    const writtenIds = this.log.writtenIds;
+    const clearsOverlays = misdirectOffset === 0 && this.hasOverlays();
+    for (let i = 0; i < count; i++) {
+      const block = start + i;
+      const id = ids[i];
+      const old = this.content.exchange(block, id);
+      if (logging) {
+        previousIds[offset + i] = old;
+        writtenIds[offset + i] = id;
+      }
+      if (old !== id) this.hash.replace(block, old, id);
+      if (clearsOverlays) this.clearOverlaysAt(block);
+    }
+    this.oracle?.recordWrite(this.kernel.now(), start, ids, count, acknowledged, this.hash);
+  }
+
+  /** A misdirected write: intended blocks keep showing their old content, landing blocks show the write. */
+  private misplace(start: number, ids: Uint32Array, count: number, payload: SimPayload, offset: number): void {
+    for (let i = 0; i < count; i++) {
+      const block = start + i;
+      if (!this.shown.has(block)) this.shown.set(block, this.pristine(block));
+    }
+    for (let i = 0; i < count; i++) {
+      const target = start + i + offset;
+      if (target < 0 || target >= this.blockCount) continue;
+      this.shown.set(target, this.mode === 'bytes' ? this.idLandedAt(payload, ids, i, start + i, target) : ids[i]);
+      this.rot.delete(target);
+      this.latent.delete(target);
+    }
+  }
+
+  /** Bytes mode: the id of block `index` of a write aimed at `intended` as read back at `target`. */
+  private idLandedAt(payload: SimPayload, ids: Uint32Array, index: number, intended: number, target: number): number {
+    const size = this.blockSizeBytes;
+    let bytes: Uint8Array;
+    let offset = 0;
+    if (payload instanceof BytesPayload) {
+      bytes = payload.bytes;
+      offset = index * size;
+    } else {
+      bytes = new Uint8Array(size);
+      writeContent(bytes, 0, ids[index], intended, size);
+    }
+    return this.idOfBytes(bytes, offset, target);
+  }
+
+  /** Resolves unflushed acknowledged writes at a power loss; returns how many blocks reverted. */
+  private resolveVolatileWrites(at: Instant, writes: CrashedWrite[]): number {
+    if (this.log.length === 0) return 0;
+    const previousIds = this.log.previousIds;
+    const writtenIds = this.log.writtenIds;
+    const survivor = new Map<number, number>();
+    this.log.forEach((start, count, offset) => {
+      for (let i = 0; i < count; i++) if (!survivor.has(start + i)) survivor.set(start + i, previousIds[offset + i]);
+    });
+    this.log.forEach((start, count, offset) => {
+      const { fate, keptBlocks } = this.drawFate(count);
+      writes.push({ start, blockCount: count, acknowledged: true, fate, keptBlocks });
+      for (let i = 0; i < count; i++) survivor.set(start + i, writtenIds[offset + i]);
+    });
+    const blocks: number[] = [];
+    const ids: number[] = [];
+    for (const block of [...survivor.keys()].sort((a, b) => a - b)) {
+      const id = survivor.get(block)!;
+      const old = this.content.exchange(block, id);
+      if (old === id) continue;
+      this.hash.replace(block, old, id);
+      if (this.shown.get(block) === id) this.shown.delete(block);
+      blocks.push(block);
+      ids.push(id);
+    }
+    if (blocks.length > 0) this.oracle?.recordReversion(at, blocks, ids, this.hash);
+    return blocks.length;
+  }
+
+  private drawFate(count: number): { fate: CrashFate; keptBlocks: number } {
+    const draw = this.random.nextInt(this.fateDenominator);
+    if (draw < this.lostCut) return { fate: 'lost', keptBlocks: 0 };
+    if (draw < this.tornCut) {
+      if (count < 2) return { fate: 'lost', keptBlocks: 0 };
+      return { fate: 'torn', keptBlocks: this.random.between(1, count - 1) };
+    }
+    return { fate: 'kept', keptBlocks: count };
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Content
+
+  private pristine(block: number): number {
+    return this.content.get(block);
+  }
+
+  /** What the medium holds at `block`: a misdirected write's content, else pristine. */
+  private medium(block: number): number {
+    const shown = this.shown.get(block);
+    return shown !== undefined ? shown : this.pristine(block);
+  }
+
+  private hasOverlays(): boolean {
+    return this.shown.size !== 0 || this.rot.size !== 0 || this.latent.size !== 0;
+  }
+
+  private clearOverlaysAt(block: number): void {
+    this.shown.delete(block);
+    this.rot.delete(block);
+    this.latent.delete(block);
+  }
+
+  /** Pristine ids of a write aimed at `start` (bytes are decoded against the blocks they are aimed at). */
+  private idsOf(payload: SimPayload, start: number): Uint32Array {
+    if (payload instanceof SymbolicPayload) return payload.ids;
+    const ids = new Uint32Array(payload.blockCount);
+    for (let i = 0; i < ids.length; i++) ids[i] = this.idOfBytes(payload.bytes, i * this.blockSizeBytes, start + i);
+    return ids;
+  }
+
+  /** The content id of a block of bytes found at `block`: its write id, or a foreign id. */
+  private idOfBytes(bytes: Uint8Array, offset: number, block: number): number {
+    const size = this.blockSizeBytes;
+    const decoded = decodeBlock(bytes, offset, block, size);
+    if (decoded !== NOT_AN_ENCODING) return decoded;
+    let id = foreignIdOf(bytesBlockChecksum(bytes, offset, size));
+    if (this.mode === 'symbolic') return id;
+    for (;;) {
+      const known = this.foreignBytes.get(id);
+      if (known === undefined) {
+        this.foreignBytes.set(id, bytes.slice(offset, offset + size));
+        return id;
+      }
+      if (sameBytes(known, bytes, offset)) return id;
+      id = foreignIdOf(id + 1);
+    }
+  }
+
+  private readSymbolic(start: number, count: number): SymbolicPayload {
+    const ids = new Uint32Array(count);
+    if (!this.hasOverlays()) {
+      for (let i = 0; i < count; i++) ids[i] = this.pristine(start + i);
+      return new SymbolicPayload(ids);
+    }
+    for (let i = 0; i < count; i++) {
+      const bit = this.rot.get(start + i);
+      const id = this.medium(start + i);
+      ids[i] = bit === undefined ? id : (id ^ (1 << bit)) >>> 0;
+    }
+    return new SymbolicPayload(ids);
+  }
+
+  private readBytes(start: number, count: number): BytesPayload {
+    const size = this.blockSizeBytes;
+    const bytes = new Uint8Array(count * size);
+    for (let i = 0; i < count; i++) {
+      const block = start + i;
+      const id = this.medium(block);
+      const foreign = this.foreignBytes.get(id);
+      if (foreign !== undefined) bytes.set(foreign, i * size);
+      else writeContent(bytes, i * size, id, block, size);
+      const bit = this.rot.get(block);
+      if (bit !== undefined) bytes[i * size + (bit >>> 3)] ^= 1 << (bit & 7);
+    }
+    return new BytesPayload(bytes, size);
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Plumbing
+
+  /** Delivers an immediate refusal (range or offline) as a later event; true if refused. */
+  private refused<T>(start: number, count: number, done: (result: IoResult<T>) => void): boolean {
+    if (!(Number.isInteger(start) && Number.isInteger(count) && count >= 0)) assert(false, `disk ${this.deviceId}: block ranges are integers, got start ${start} count ${count}`);
+    if (start < 0 || start + count > this.blockCount) {
+      const block = start < 0 ? start : Math.max(start, this.blockCount);
+      this.deliverLater(done, { ok: false, error: { kind: 'out-of-range', block } });
+      return true;
+    }
+    if (!this.online) {
+      this.deliverLater(done, OFFLINE);
+      return true;
+    }
+    return false;
+  }
+
+  private deliverLater<T>(done: (result: IoResult<T>) => void, result: IoResult<T>): void {
+    this.kernel.schedule(0, this.refusedLabel, () => done(result));
+  }
+
+  private drawDelay(min: Duration, max: Duration): number {
+    return this.scaled(min === max ? min : this.random.between(min, max));
+  }
+
+  private scaled(delay: number): number {
+    return this.latencyFactor === 1 ? delay : Math.round(delay * this.latencyFactor);
+  }
+
+  private assertBlock(block: number): void {
+    if (!(Number.isInteger(block) && block >= 0 && block < this.blockCount)) assert(false, `disk ${this.deviceId}: block ${block} outside [0, ${this.blockCount})`);
+  }
+}
+
+function sameBytes(known: Uint8Array, bytes: Uint8Array, offset: number): boolean {
+  for (let i = 0; i < known.length; i++) if (known[i] !== bytes[offset + i]) return false;
+  return true;
+}
+
+function gcd(a: number, b: number): number {
+  while (b !== 0) [a, b] = [b, a % b];
+  return a;
+}
+
+function lcm(a: number, b: number): number {
+  return (a / gcd(a, b)) * b;
+}

@@ -1,0 +1,149 @@
+// The guest OS of one VM: it runs from the copy of its disks on one host at a time, and its
+// workload generator writes there. Shutting it down drains its writes; a VSS quiesce holds new
+// writes until thawed; a crash of its host kills it.
+//
+// Fault model: the guest dies with its host (writes in flight may still land: they count as
+// unacknowledged); a VSS quiesce fails with an exact probability (the product then takes a
+// crash-consistent point instead).
+import { assert, type Instant } from '../../model/index.js';
+import type { Kernel } from '../kernel.js';
+import type { RandomStream, Ratio } from '../random.js';
+import { SymbolicPayload, type VirtualDisk, type WriteIdAllocator } from '../disk/index.js';
+import type { WorkloadGenerator, WriteSink } from '../workload/index.js';
+import { GuestTruth } from './guest-truth.js';
+
+export interface GuestDisk {
+  readonly blockCount: number;
+  readonly baseBlocks: number;
+  readonly baseId: number;
+}
+
+interface HeldWrite {
+  readonly disk: number;
+  readonly start: number;
+  readonly count: number;
+  readonly done: (ok: boolean) => void;
+}
+
+export class Guest implements WriteSink {
+  private host: string | null = null;
+  private life = 0;
+  private inFlight = 0;
+  private quiesced = false;
+  private held: HeldWrite[] = [];
+  private drainWaiters: Array<() => void> = [];
+  generator: WorkloadGenerator | null = null;
+  readonly truths: GuestTruth[];
+  /** Instants at which a VSS quiesce succeeded (app-consistent points must sit on one). */
+  readonly quiesceInstants: Instant[] = [];
+
+  constructor(
+    readonly vmId: string,
+    private readonly kernel: Kernel,
+    private readonly random: RandomStream,
+    private readonly writeIds: WriteIdAllocator,
+    disks: readonly GuestDisk[],
+    private readonly diskOn: (hostId: string, diskIndex: number) => VirtualDisk,
+    private readonly vssFailure: Ratio,
+  ) {
+    this.truths = disks.map((d, i) => new GuestTruth(`${vmId}/d${i}`, d.blockCount, d.baseBlocks, d.baseId, kernel.now()));
+  }
+
+  get runningOn(): string | null {
+    return this.host;
+  }
+
+  get pendingWrites(): number {
+    return this.inFlight + this.held.length;
+  }
+
+  // --- the WriteSink the workload generator drives -------------------------------------------
+
+  write(disk: number, start: number, count: number, done: (ok: boolean) => void): void {
+    if (this.host === null) {
+      this.kernel.schedule(0, 'guest:write-refused', () => done(false));
+      return;
+    }
+    if (this.quiesced) {
+      this.held.push({ disk, start, count, done });
+      return;
+    }
+    this.issue(disk, start, count, done);
+  }
+
+  private issue(disk: number, start: number, count: number, done: (ok: boolean) => void): void {
+    const host = this.host!;
+    const life = this.life;
+    const first = this.writeIds.nextRange(count);
+    const ids = new Uint32Array(count);
+    for (let i = 0; i < count; i++) ids[i] = first + i;
+    this.inFlight++;
+    this.diskOn(host, disk).write(start, new SymbolicPayload(ids), (result) => {
+      this.inFlight--;
+      const alive = life === this.life;
+      if (result.ok) this.truths[disk].recordWrite(this.kernel.now(), start, ids, alive);
+      if (this.inFlight === 0) for (const waiter of this.drainWaiters.splice(0)) waiter();
+      if (alive) done(result.ok);
+    });
+  }
+
+  // --- power -----------------------------------------------------------------------------------
+
+  start(hostId: string): void {
+    assert(this.host === null, `${this.vmId} is already running on ${this.host}`);
+    this.host = hostId;
+    this.life++;
+    if (this.generator !== null) {
+      if (this.generator.currentState === 'idle') this.generator.start();
+      else this.generator.resume();
+    }
+  }
+
+  /** Clean shutdown: stop issuing, then `done` once every write in flight landed. */
+  shutdown(done: () => void): void {
+    if (this.host === null) {
+      this.kernel.schedule(0, 'guest:shutdown', done);
+      return;
+    }
+    this.generator?.pause();
+    this.host = null;
+    this.life++;
+    for (const write of this.held.splice(0)) write.done(false);
+    this.quiesced = false;
+    if (this.inFlight === 0) this.kernel.schedule(0, 'guest:shutdown', done);
+    else this.drainWaiters.push(done);
+  }
+
+  /** The host died under the guest. */
+  kill(): void {
+    if (this.host === null) return;
+    this.generator?.pause();
+    this.host = null;
+    this.life++;
+    this.held = [];
+    this.quiesced = false;
+  }
+
+  // --- VSS -------------------------------------------------------------------------------------
+
+  quiesce(done: (ok: boolean) => void): void {
+    if (this.host === null) {
+      this.kernel.schedule(0, 'guest:quiesce', () => done(false));
+      return;
+    }
+    this.quiesced = true;
+    const finish = () => {
+      const ok = this.host !== null && !this.random.chance(this.vssFailure);
+      if (ok) this.quiesceInstants.push(this.kernel.now());
+      done(ok);
+    };
+    if (this.inFlight === 0) this.kernel.schedule(0, 'guest:quiesce', finish);
+    else this.drainWaiters.push(() => this.kernel.schedule(0, 'guest:quiesce', finish));
+  }
+
+  thaw(): void {
+    if (!this.quiesced) return;
+    this.quiesced = false;
+    for (const write of this.held.splice(0)) this.write(write.disk, write.start, write.count, write.done);
+  }
+}

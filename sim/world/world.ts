@@ -1,0 +1,295 @@
+// The world: one simulated deployment built from a topology. It owns the kernel, the seeded
+// streams, the network, the hosts with their file systems and CPUs, every virtual disk (the VMs'
+// disks at the primary site and their replicas), the guests with their workloads and the truth
+// of what each guest wrote. Engine software is installed on hosts from outside (scenarios/
+// composes the engine; sim/ never imports it), and gets the world only through the ports.
+//
+// Fault model: whatever the fault plan says, applied through WorldFaults; every component's own
+// fault model is stated in its file.
+import {
+  MICROS_PER_MILLI,
+  assert,
+  fold32,
+  foldString,
+  hex32,
+  type Duration,
+  type Instant,
+  type Topology,
+} from '../../model/index.js';
+import type { Clock, Entropy, HostPorts, HyperVHostPorts, ManagementChannel, Tracer } from '../../engine/ports.js';
+import { Kernel, type RunOutcome } from '../kernel.js';
+import { KernelClock } from '../kernel-clock.js';
+import { ratio, rootStream, type RandomStream, type Ratio } from '../random.js';
+import { RunTracer } from '../tracer.js';
+import { Network } from '../network/index.js';
+import { VirtualHost, type Service } from '../host/host.js';
+import { SimCodec, VirtualDisk, WriteIdAllocator, type DiskMode } from '../disk/index.js';
+import { WorkloadGenerator, type WorkloadProfile } from '../workload/index.js';
+import { applyFaultPlan, type FaultPlan, type FaultPlanHandle, type FaultUniverse } from '../faults/index.js';
+import { Guest } from './guest.js';
+import { SimHypervisor } from './hypervisor.js';
+import { SimManagementChannel } from './management.js';
+import { WorldFaults, type OperatorMistakeHandler } from './world-faults.js';
+
+export interface WorldOptions {
+  readonly seed: number | string;
+  readonly topology: Topology;
+  readonly blockSizeBytes: number;
+  /** The workload of each VM (the same profile for all when one is given). */
+  readonly workload: WorkloadProfile | ((vmId: string) => WorkloadProfile);
+  /** Workload batching: one event per VM per tick. */
+  readonly tick: Duration;
+  readonly diskMode?: DiskMode;
+  /** Replica disks have a volatile write cache (the engine must flush). Default true. */
+  readonly replicaWriteCache?: boolean;
+  /** Replica disks start as a copy of the primary's base image (existing-VM initial replication). */
+  readonly replicasPreSeeded?: boolean;
+  readonly vssFailure?: Ratio;
+  readonly captureTrace?: boolean;
+  readonly keepTraceRecords?: boolean;
+}
+
+const DISK_LATENCY = {
+  readMin: (200 as Duration),
+  readMax: (2 * MICROS_PER_MILLI) as Duration,
+  writeMin: (200 as Duration),
+  writeMax: (2 * MICROS_PER_MILLI) as Duration,
+  flush: (1 * MICROS_PER_MILLI) as Duration,
+};
+
+export interface ControlPorts {
+  readonly clock: Clock;
+  readonly tracer: Tracer;
+  readonly entropy: Entropy;
+  readonly management: ManagementChannel;
+}
+
+export class World {
+  readonly kernel: Kernel;
+  readonly random: RandomStream;
+  readonly tracer: RunTracer;
+  readonly network: Network;
+  readonly codec: SimCodec;
+  readonly writeIds = new WriteIdAllocator();
+  readonly hosts = new Map<string, VirtualHost>();
+  readonly disks = new Map<string, VirtualDisk>();
+  readonly guests = new Map<string, Guest>();
+  readonly hypervisors = new Map<string, SimHypervisor>();
+  readonly management: SimManagementChannel;
+  readonly faults: WorldFaults;
+  private readonly disksByHost = new Map<string, Map<string, string[]>>();
+  private readonly controlClock: KernelClock;
+  private faultHandle: FaultPlanHandle | null = null;
+
+  constructor(readonly options: WorldOptions) {
+    this.kernel = new Kernel({ captureTrace: options.captureTrace });
+    this.random = rootStream(options.seed);
+    this.tracer = new RunTracer(() => this.kernel.now(), options.keepTraceRecords ?? false);
+    this.network = new Network(this.kernel, this.random.fork('network'));
+    this.codec = new SimCodec({ blockSizeBytes: options.blockSizeBytes });
+    this.buildNetwork(options.topology);
+    this.buildHosts(options.topology);
+    this.buildVms(options.topology);
+    this.management = new SimManagementChannel(this.kernel, this.hosts);
+    this.controlClock = new KernelClock(this.kernel, 'vault');
+    this.faults = new WorldFaults(this);
+  }
+
+  // --- construction ----------------------------------------------------------------------------
+
+  private buildNetwork(topology: Topology): void {
+    for (const link of topology.links) {
+      this.network.addLink({
+        id: link.id,
+        siteA: link.siteA,
+        siteB: link.siteB,
+        bandwidthBitsPerSecond: link.bandwidthBitsPerSecond,
+        latency: link.latency,
+        jitter: link.jitter ?? (0 as Duration),
+      });
+    }
+  }
+
+  private buildHosts(topology: Topology): void {
+    for (const spec of topology.hosts) {
+      this.network.addNode(spec.id, spec.site);
+      const host = new VirtualHost({
+        kernel: this.kernel,
+        hostId: spec.id,
+        siteId: spec.site,
+        random: this.random.fork('hosts'),
+        fs: { capacityBytes: spec.fsCapacityBytes ?? 2 ** 41 },
+        cpu: { cores: spec.cores ?? 8 },
+        codec: this.codec,
+        tracer: this.tracer.forActor(spec.id),
+        transportFor: (hostId, service) => this.network.endpoint(hostId, service),
+        deviceFor: (deviceId) => this.disks.get(deviceId),
+        powerState: 'on',
+      });
+      host.onPowerChange((state, cause) => this.powerChanged(host, state, cause));
+      this.hosts.set(spec.id, host);
+      this.disksByHost.set(spec.id, new Map());
+      this.hypervisors.set(spec.id, new SimHypervisor(this.kernel, host, this.guests, (vmId) => this.disksByHost.get(spec.id)!.get(vmId) ?? []));
+    }
+  }
+
+  private buildVms(topology: Topology): void {
+    const blockSize = this.options.blockSizeBytes;
+    const diskRandom = this.random.fork('disks');
+    for (const vm of topology.vms) {
+      assert(vm.replicaHost !== undefined, `${vm.id}: the world needs a replica host (placement happens before)`);
+      const disks = vm.disks.map((disk) => {
+        const blockCount = Math.max(1, Math.ceil(disk.sizeBytes / blockSize));
+        const baseBlocks = Math.min(blockCount, Math.ceil(disk.usedBytes / blockSize));
+        return { blockCount, baseBlocks, baseId: baseBlocks > 0 ? this.writeIds.next() : 0 };
+      });
+      disks.forEach((d, i) => {
+        this.addDisk(vm.id, i, vm.host, d.blockCount, d.baseBlocks > 0 ? { blocks: d.baseBlocks, writeId: d.baseId } : undefined, false, diskRandom);
+        const seeded = this.options.replicasPreSeeded && d.baseBlocks > 0;
+        this.addDisk(vm.id, i, vm.replicaHost!, d.blockCount, seeded ? { blocks: d.baseBlocks, writeId: d.baseId } : undefined, this.options.replicaWriteCache ?? true, diskRandom);
+      });
+      const guest = new Guest(
+        vm.id,
+        this.kernel,
+        this.random.fork(`guest/${vm.id}`),
+        this.writeIds,
+        disks,
+        (hostId, index) => this.disks.get(diskId(vm.id, index, hostId))!,
+        this.options.vssFailure ?? ratio(1, 50),
+      );
+      const profile = typeof this.options.workload === 'function' ? this.options.workload(vm.id) : this.options.workload;
+      guest.generator = new WorkloadGenerator(
+        this.kernel,
+        this.random.fork(`workload/${vm.id}`),
+        { vmId: vm.id, disks: disks.map((d, i) => ({ diskIndex: i, blockCount: d.blockCount, blockSizeBytes: blockSize, usedBlocks: Math.max(d.baseBlocks, 1) })) },
+        profile,
+        this.options.tick,
+        guest,
+      );
+      this.guests.set(vm.id, guest);
+    }
+  }
+
+  private addDisk(vmId: string, index: number, hostId: string, blockCount: number, baseImage: { blocks: number; writeId: number } | undefined, writeCache: boolean, random: RandomStream): void {
+    const id = diskId(vmId, index, hostId);
+    this.disks.set(
+      id,
+      new VirtualDisk({
+        deviceId: id,
+        blockSizeBytes: this.options.blockSizeBytes,
+        blockCount,
+        mode: this.options.diskMode ?? 'symbolic',
+        writeCache,
+        latency: DISK_LATENCY,
+        baseImage,
+        kernel: this.kernel,
+        random: random.fork(id),
+      }),
+    );
+    const byVm = this.disksByHost.get(hostId)!;
+    if (!byVm.has(vmId)) byVm.set(vmId, []);
+    byVm.get(vmId)![index] = id;
+  }
+
+  // --- software --------------------------------------------------------------------------------
+
+  /** Installs engine software on a host; it starts now and again at every boot. */
+  install(hostId: string, name: string, start: (ports: HyperVHostPorts) => Service): void {
+    const host = this.host(hostId);
+    const hypervisor = this.hypervisors.get(hostId)!;
+    host.install(name, (ports: HostPorts) =>
+      start({
+        hostId: ports.hostId,
+        clock: ports.clock,
+        entropy: ports.entropy,
+        tracer: ports.tracer,
+        codec: ports.codec,
+        fs: ports.fs,
+        cpu: ports.cpu,
+        transport: (service) => ports.transport(service),
+        device: (deviceId) => ports.device(deviceId),
+        hypervisor,
+      }),
+    );
+  }
+
+  /** Ports of the control plane (the Site Recovery vault: it never crashes in this lab). */
+  controlPorts(): ControlPorts {
+    return { clock: this.controlClock, tracer: this.tracer.forActor('vault'), entropy: this.random.fork('vault'), management: this.management };
+  }
+
+  /** Starts every VM on its primary host (its workload begins). */
+  startGuests(): void {
+    for (const vm of this.options.topology.vms) this.guests.get(vm.id)!.start(vm.host);
+  }
+
+  applyFaults(plan: FaultPlan, onMistake?: OperatorMistakeHandler): FaultPlanHandle {
+    if (onMistake !== undefined) this.faults.onOperatorMistake = onMistake;
+    this.faultHandle = applyFaultPlan(this.kernel, plan, this.faults, ({ fault, phase }) => this.tracer.record('world', `fault-${phase}`, { kind: fault.kind }));
+    return this.faultHandle;
+  }
+
+  /** Ends the safety phase: pending faults are cancelled and every healable fault healed. */
+  healAll(): void {
+    this.faultHandle?.healAll();
+    this.faults.healEverything();
+  }
+
+  run(until: Instant, maxEvents?: number): RunOutcome {
+    return this.kernel.run({ until, maxEvents });
+  }
+
+  /** The run's trace hash: every kernel event and every engine trace record. */
+  traceHash(): string {
+    return hex32(fold32(foldString(0x9e3779b9, this.kernel.traceHash), this.tracer.recordHash)) + this.kernel.traceHash;
+  }
+
+  faultUniverse(): FaultUniverse {
+    const topology = this.options.topology;
+    return {
+      sites: topology.sites.map((s) => s.id),
+      links: topology.links.map((l) => l.id),
+      hosts: topology.hosts.map((h) => h.id),
+      disks: [...this.disks.values()].map((d) => ({ id: d.deviceId, blockCount: d.blockCount })),
+      items: topology.vms.map((v) => v.id),
+    };
+  }
+
+  // --- lookups ---------------------------------------------------------------------------------
+
+  host(hostId: string): VirtualHost {
+    const host = this.hosts.get(hostId);
+    assert(host !== undefined, `no host ${hostId}`);
+    return host;
+  }
+
+  disk(vmId: string, index: number, hostId: string): VirtualDisk {
+    const disk = this.disks.get(diskId(vmId, index, hostId));
+    assert(disk !== undefined, `no disk ${index} of ${vmId} on ${hostId}`);
+    return disk;
+  }
+
+  guest(vmId: string): Guest {
+    const guest = this.guests.get(vmId);
+    assert(guest !== undefined, `no VM ${vmId}`);
+    return guest;
+  }
+
+  now(): Instant {
+    return this.kernel.now();
+  }
+
+  private powerChanged(host: VirtualHost, state: 'on' | 'off', cause: string): void {
+    this.network.setNodeUp(host.hostId, state === 'on');
+    if (state === 'off') {
+      const victims = [...this.guests.values()].filter((guest) => guest.runningOn === host.hostId);
+      for (const guest of victims) guest.kill();
+      this.faults.noteGuestsDown(host.hostId, victims);
+    } else {
+      this.faults.restartGuests(host.hostId);
+    }
+    this.tracer.record('world', `host-${cause}`, { host: host.hostId });
+  }
+}
+
+export const diskId = (vmId: string, index: number, hostId: string): string => `${vmId}/d${index}@${hostId}`;
