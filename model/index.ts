@@ -6,3 +6,4 @@ export * from './policy.js';
 export * from './topology.js';
 export * from './lifecycle.js';
 export * from './invariants.js';
+export * from './run-record.js';

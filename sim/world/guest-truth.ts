@@ -8,7 +8,7 @@ import type { Instant } from '../../model/index.js';
 import { DiskOracle, ImageHash } from '../disk/index.js';
 
 export class GuestTruth {
-  private readonly blocks = new Map<number, number>();
+  private blocks = new Map<number, number>();
   private readonly hash = new ImageHash();
   readonly oracle: DiskOracle;
   private acknowledged = 0;
@@ -16,8 +16,8 @@ export class GuestTruth {
   constructor(
     readonly diskId: string,
     readonly blockCount: number,
-    private readonly baseBlocks: number,
-    private readonly baseId: number,
+    private baseBlocks: number,
+    private baseId: number,
     at: Instant,
   ) {
     this.oracle = new DiskOracle(diskId);
@@ -39,6 +39,28 @@ export class GuestTruth {
     }
     this.oracle.recordWrite(at, start, ids, ids.length, acknowledged, this.hash);
     if (acknowledged) this.acknowledged++;
+  }
+
+  /** The guest now sees `content` (an unplanned failover rolled it back to a recovery point):
+   *  the truth becomes that image, and the oracle records the change as a reversion. */
+  rebase(at: Instant, content: ReadonlyMap<number, number>): number {
+    const changedBlocks: number[] = [];
+    const changedIds: number[] = [];
+    const touched = new Set<number>([...this.blocks.keys(), ...content.keys()]);
+    for (let b = 0; b < this.baseBlocks; b++) touched.add(b);
+    for (const block of [...touched].sort((x, y) => x - y)) {
+      const old = this.idAt(block);
+      const next = content.get(block) ?? 0;
+      if (old === next) continue;
+      this.hash.replace(block, old, next);
+      changedBlocks.push(block);
+      changedIds.push(next);
+    }
+    this.blocks = new Map([...content.entries()].filter(([, id]) => id !== 0));
+    this.baseBlocks = 0;
+    this.baseId = 0;
+    if (changedBlocks.length > 0) this.oracle.recordReversion(at, changedBlocks, changedIds, this.hash);
+    return changedBlocks.length;
   }
 
   imageHash(): string {

@@ -33,6 +33,9 @@ export class Guest implements WriteSink {
   private held: HeldWrite[] = [];
   private drainWaiters: Array<() => void> = [];
   generator: WorkloadGenerator | null = null;
+  /** Called when the guest boots on a host, before its first write there (checkers hook in). */
+  onStart: ((guest: Guest, hostId: string, previousHost: string | null) => void) | null = null;
+  private lastHost: string | null = null;
   readonly truths: GuestTruth[];
   /** Instants at which a VSS quiesce succeeded (app-consistent points must sit on one). */
   readonly quiesceInstants: Instant[] = [];
@@ -93,6 +96,9 @@ export class Guest implements WriteSink {
     assert(this.host === null, `${this.vmId} is already running on ${this.host}`);
     this.host = hostId;
     this.life++;
+    const previous = this.lastHost;
+    this.lastHost = hostId;
+    this.onStart?.(this, hostId, previous);
     if (this.generator !== null) {
       if (this.generator.currentState === 'idle') this.generator.start();
       else this.generator.resume();

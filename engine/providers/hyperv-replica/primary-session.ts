@@ -336,6 +336,8 @@ export class PrimarySession {
   }
 
   resume(): { ok: true } | { ok: false; error: string } {
+    // Logs outgrew their limit while paused: resuming means resynchronising.
+    if (this.phase === 'resync-required') return this.startResync();
     if (this.phase !== 'paused') return { ok: false, error: `not paused (${this.phase})` };
     this.phase = this.phaseBeforePause;
     if (this.current === null && this.phase !== 'resync-required') {

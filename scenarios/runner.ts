@@ -1,0 +1,377 @@
+// Runs one scenario with one seed: builds the lab, plays the timeline of operations and faults
+// during the safety phase, heals every fault, runs the liveness phase until the deployment is
+// healthy again (or the bound passes), then checks the named invariants and the scenario's
+// expectations, and returns the run record reports render.
+import {
+  MICROS_PER_SECOND,
+  copyInterval,
+  hours,
+  type Instant,
+  type InvariantId,
+  type JobRecord,
+  type RunRecord,
+  type RunViolation,
+  type Verdict,
+} from '../model/index.js';
+import { PrimarySession, ReplicaSession, type OperationResult } from '../engine/index.js';
+import { describeFault, randomFaultPlan, sortFaultPlan, type Fault, type FaultPlanEntry, type Guest } from '../sim/index.js';
+import { buildHyperVLab, type HyperVLab } from './hyperv-lab.js';
+import { scenarioPolicy, scenarioTopology, scenarioWorkload } from './scenario-model.js';
+import { isOperation, type Scenario, type ScenarioFault, type ScenarioOperation } from './schema.js';
+import { TOLERATED_FAULT_KINDS } from './tolerated-faults.js';
+import { contentOf, hashWith, matchNear, matchingInstant } from './checkers/image-match.js';
+import { Telemetry } from './telemetry.js';
+
+export interface RunOptions {
+  readonly seed?: number;
+  readonly file?: string | null;
+  readonly captureTrace?: boolean;
+  /** Wall clock for the record's wallSeconds (cli passes performance.now). */
+  readonly wallClock?: () => number;
+}
+
+const SAMPLE_INTERVAL = 60 * MICROS_PER_SECOND;
+const seconds = (micros: number) => Math.round((micros / MICROS_PER_SECOND) * 1000) / 1000;
+
+interface FailoverContext {
+  readonly kind: 'planned' | 'unplanned';
+  readonly at: number;
+  readonly exposureMicros: number | null;
+  readonly fromHost: string;
+  job?: number;
+}
+
+export class ScenarioRun {
+  readonly lab: HyperVLab;
+  readonly violations: RunViolation[] = [];
+  private readonly failovers = new Map<string, FailoverContext>();
+  private readonly losses = new Map<number, { seconds: number; writes: number }>();
+  private readonly pendingLoss: Array<{ vm: string; seconds: number; writes: number }> = [];
+  readonly telemetry: Telemetry;
+  private maxSkew = 0;
+  readonly seed: number;
+
+  constructor(
+    readonly scenario: Scenario,
+    readonly options: RunOptions = {},
+  ) {
+    this.seed = options.seed ?? scenario.seed;
+    this.lab = buildHyperVLab({
+      seed: this.seed,
+      topology: scenarioTopology(scenario),
+      blockSizeBytes: scenario.blockSize,
+      workload: scenarioWorkload(scenario),
+      tick: scenario.workload.tick as never,
+      policy: scenarioPolicy(scenario),
+      autoResync: scenario.policy.autoResync,
+      captureTrace: options.captureTrace,
+    });
+    this.telemetry = new Telemetry(this.lab, SAMPLE_INTERVAL);
+    for (const guest of this.lab.world.guests.values()) guest.onStart = (g, host, previous) => this.guestStarted(g, host, previous);
+  }
+
+  private violate(invariant: RunViolation['invariant'], item: string, message: string): void {
+    this.violations.push({ invariant, item, atSeconds: seconds(this.lab.world.now()), message });
+  }
+
+  // --- the timeline ----------------------------------------------------------------------------
+
+  private schedule(): void {
+    const { world } = this.lab;
+    const operations = this.scenario.timeline.filter(isOperation);
+    const explicitEnable = new Set(operations.filter((o) => o.op === 'enable').map((o) => o.vm));
+    world.startGuests();
+    for (const vm of this.lab.vms) {
+      if (!explicitEnable.has(vm.vmId)) this.operate({ at: 0, op: 'enable', vm: vm.vmId, point: 'latest', shutDownAndSync: false, expect: 'ok' });
+    }
+    for (const op of operations) world.kernel.scheduleAt(op.at as Instant, 'scenario:operation', () => this.operate(op));
+    const plan = this.faultPlan();
+    world.applyFaults(plan);
+    for (const entry of plan) if (entry.fault.kind === 'clock-skew') this.maxSkew = Math.max(this.maxSkew, Math.abs(entry.fault.offset));
+    this.telemetry.start(plan.map((e) => ({ atSeconds: seconds(e.at), kind: e.fault.kind, description: describeFault(e.fault), phase: 'inject' as const })));
+  }
+
+  private faultPlan(): FaultPlanEntry[] {
+    const timed = this.scenario.timeline.filter((e): e is ScenarioFault => !isOperation(e)).map((e) => ({ at: e.at as Instant, fault: toFault(e) }));
+    const random = this.scenario.randomFaults;
+    const drawn =
+      random === undefined
+        ? []
+        : randomFaultPlan(this.lab.world.random.fork('scenario-faults'), {
+            horizon: this.scenario.duration as never,
+            intensity: random.intensity,
+            kinds: random.kinds === 'swarm' ? TOLERATED_FAULT_KINDS : random.kinds.filter((k) => TOLERATED_FAULT_KINDS.includes(k)),
+            known: { ...this.lab.world.faultUniverse(), disks: [] },
+          });
+    return sortFaultPlan([...timed, ...drawn]) as FaultPlanEntry[];
+  }
+
+  private operate(op: ScenarioOperation): void {
+    const { controller } = this.lab;
+    const done = (result: OperationResult) => this.operationDone(op, result);
+    const hosts = controller.hostsOf(op.vm);
+    switch (op.op) {
+      case 'enable':
+        return controller.enable(op.vm, done);
+      case 'planned-failover':
+        this.failovers.set(op.vm, { kind: 'planned', at: this.lab.world.now(), exposureMicros: 0, fromHost: hosts.active });
+        return controller.plannedFailover(op.vm, done);
+      case 'unplanned-failover': {
+        this.failovers.set(op.vm, { kind: 'unplanned', at: this.lab.world.now(), exposureMicros: this.telemetry.exposureNow(op.vm), fromHost: hosts.active });
+        const pointId = op.point === 'latest' ? undefined : this.pointIdAt(op.vm, hosts.replica, op.point);
+        return controller.unplannedFailover(op.vm, { pointId, shutDownAndSync: op.shutDownAndSync }, done);
+      }
+      case 'commit':
+        return controller.commit(op.vm, done);
+      case 'reverse-replicate':
+        return controller.reverseReplicate(op.vm, done);
+      case 'pause':
+        return controller.pause(op.vm, done);
+      case 'resume':
+        return controller.resume(op.vm, done);
+      case 'resync':
+        return controller.resync(op.vm, done);
+      case 'shutdown-vm':
+        return this.lab.world.management.request(hosts.active, 'hvr', { op: 'shutdown-vm', vmId: op.vm }, () => undefined);
+    }
+  }
+
+  private pointIdAt(vm: string, replicaHost: string, newest: number): number | undefined {
+    const session = this.lab.services.get(replicaHost)?.sessionOf(vm);
+    if (!(session instanceof ReplicaSession)) return undefined;
+    const points = session.history.points();
+    return points[Math.max(0, points.length - 1 - newest)]?.id;
+  }
+
+  private operationDone(op: ScenarioOperation, result: OperationResult): void {
+    if (op.expect === 'ok' && !result.ok) this.violate('expectation', op.vm, `${op.op} at ${op.at / MICROS_PER_SECOND}s failed: ${result.error}`);
+    if (op.expect === 'refused' && result.ok) this.violate('expectation', op.vm, `${op.op} at ${op.at / MICROS_PER_SECOND}s was expected to be refused but succeeded`);
+    if (result.ok && result.job !== null) {
+      const loss = this.pendingLoss.findIndex((l) => l.vm === op.vm);
+      if (loss >= 0) {
+        this.losses.set(result.job.id, this.pendingLoss[loss]);
+        this.pendingLoss.splice(loss, 1);
+      }
+    }
+  }
+
+  // --- checks at the moment a VM boots elsewhere -----------------------------------------------
+
+  private guestStarted(guest: Guest, host: string, previous: string | null): void {
+    const context = this.failovers.get(guest.vmId);
+    if (previous === null || previous === host || context === undefined) return;
+    this.failovers.delete(guest.vmId);
+    const world = this.lab.world;
+    const hashes = guest.truths.map((_, i) => world.disk(guest.vmId, i, host).imageHash());
+    if (context.kind === 'planned') {
+      const equal = guest.truths.every((truth, i) => truth.imageHash() === hashes[i]);
+      const vm = this.lab.vms.find((v) => v.vmId === guest.vmId)!;
+      const invariant: InvariantId = host === vm.primaryHost ? 'failback-zero-loss' : 'planned-failover-zero-loss';
+      if (!equal) this.violate(invariant, guest.vmId, `after the planned failover to ${host} the disks differ from what the guest wrote before shutdown`);
+      return;
+    }
+    // Unplanned: the image must be the source image at one instant, and the time lost must not
+    // exceed the exposure the engine reported when the failure happened.
+    const exposure = context.exposureMicros ?? Number.POSITIVE_INFINITY;
+    const window = Number.isFinite(exposure) ? exposure + 2 * copyInterval(scenarioPolicy(this.scenario)) + this.maxSkew : hours(48);
+    const t0 = matchingInstant(guest.truths, hashes, context.at - window, context.at);
+    if (t0 === null) {
+      this.violate('unplanned-loss-bounded', guest.vmId, `the recovered image on ${host} is not the source image at any instant in the ${window / MICROS_PER_SECOND}s before the failure`);
+    } else {
+      const lostMicros = context.at - t0;
+      const lostWrites = guest.truths.reduce((sum, truth) => sum + countAcknowledgedBetween(truth, t0, context.at), 0);
+      this.pendingLoss.push({ vm: guest.vmId, seconds: seconds(lostMicros), writes: lostWrites });
+      this.telemetry.lostWrites += lostWrites;
+      if (lostMicros > exposure + this.maxSkew + MICROS_PER_SECOND) {
+        this.violate('unplanned-loss-bounded', guest.vmId, `lost ${seconds(lostMicros)}s of writes but the engine reported an exposure of ${seconds(exposure)}s`);
+      }
+    }
+    // The guest now sees the recovered image: that is the truth from here on.
+    guest.truths.forEach((truth, i) => truth.rebase(world.now(), contentOf(world.disk(guest.vmId, i, host))));
+  }
+
+  // --- phases ----------------------------------------------------------------------------------
+
+  run(): RunRecord {
+    const wall = this.options.wallClock ?? (() => 0);
+    const wallStart = wall();
+    let crash: string | undefined;
+    let safetyEnd = 0;
+    try {
+      this.schedule();
+      this.lab.world.run(this.scenario.duration as Instant);
+      safetyEnd = this.lab.world.now();
+      this.lab.world.healAll();
+      this.liveness();
+      this.checkRecoveryPoints();
+      this.checkExpectations();
+    } catch (error) {
+      crash = error instanceof Error ? `${error.name}: ${error.message}\n${(error.stack ?? '').split('\n').slice(1, 6).join('\n')}` : String(error);
+    }
+    return this.record(crash, safetyEnd, wall() - wallStart);
+  }
+
+  private liveness(): void {
+    const world = this.lab.world;
+    const deadline = world.now() + this.scenario.expect.healedWithin;
+    const step = 60 * MICROS_PER_SECOND;
+    while (world.now() < deadline) {
+      world.run(Math.min(deadline, world.now() + step) as Instant);
+      if (this.healthy()) return;
+    }
+    for (const vm of this.lab.vms) {
+      const problem = this.unhealthy(vm.vmId);
+      if (problem !== null) this.violate('liveness', vm.vmId, `${problem} ${seconds(this.scenario.expect.healedWithin)}s after the faults healed`);
+    }
+  }
+
+  private healthy(): boolean {
+    return this.lab.vms.every((vm) => this.unhealthy(vm.vmId) === null);
+  }
+
+  /** Why an item is not healthy yet, or null. */
+  private unhealthy(vmId: string): string | null {
+    const expected = this.scenario.expect.finalState[vmId];
+    const state = this.lab.controller.stateOf(vmId);
+    if (expected !== undefined) return state.value === expected && !state.busy ? null : `state is ${state.value}, expected ${expected}`;
+    if (state.value !== 'protected') return `state is ${state.value}, not protected`;
+    const exposure = this.telemetry.exposureNow(vmId);
+    const target = this.rpoTargetMicros();
+    if (exposure === null) return 'no recovery point yet';
+    if (exposure > target) return `RPO exposure ${seconds(exposure)}s is above the target ${seconds(target)}s`;
+    return null;
+  }
+
+  rpoTargetMicros(): number {
+    return this.scenario.expect.rpoMax ?? 2 * copyInterval(scenarioPolicy(this.scenario)) + 120 * MICROS_PER_SECOND;
+  }
+
+  /** recovery-point-exact: every retained point equals the source image at its instant. */
+  private checkRecoveryPoints(): void {
+    const world = this.lab.world;
+    for (const vm of this.lab.vms) {
+      const { replica } = this.lab.controller.hostsOf(vm.vmId);
+      const session = this.lab.services.get(replica)?.sessionOf(vm.vmId);
+      if (!(session instanceof ReplicaSession) || session.isFailedOver) continue;
+      const status = session.status;
+      if (status.phase !== 'receiving' || !status.bulkComplete) continue;
+      const guest = world.guest(vm.vmId);
+      const disks = guest.truths.map((_, i) => world.disk(vm.vmId, i, replica));
+      for (const point of session.history.points()) {
+        const restore = session.history.restoreWrites(point.id);
+        if (restore === null) continue;
+        const hashes = disks.map((disk, i) => hashWith(disk, restore, i));
+        const slack = this.maxSkew + MICROS_PER_SECOND;
+        const at = matchNear(guest.truths, hashes, point.cutAt, slack);
+        this.telemetry.recordPoint(vm.vmId, point, at !== null);
+        if (at === null) this.violate('recovery-point-exact', vm.vmId, `recovery point ${point.id} (${point.kind}, cut at ${seconds(point.cutAt)}s) is not the source image at that instant`);
+        else if (point.appConsistent && !guest.quiesceInstants.some((q) => Math.abs(q - point.cutAt) <= slack)) {
+          this.violate('recovery-point-exact', vm.vmId, `app-consistent point ${point.id} does not sit at a VSS quiesce instant`);
+        }
+      }
+    }
+  }
+
+  private checkExpectations(): void {
+    for (const vm of this.lab.vms) {
+      const expected = this.scenario.expect.finalState[vm.vmId];
+      if (expected !== undefined && this.lab.controller.stateOf(vm.vmId).value !== expected) {
+        this.violate('expectation', vm.vmId, `final state ${this.lab.controller.stateOf(vm.vmId).value}, expected ${expected}`);
+      }
+    }
+    if (this.scenario.expect.dataLoss === 'none' && this.telemetry.lostWrites > 0) {
+      this.violate('expectation', '*', `${this.telemetry.lostWrites} acknowledged writes were lost but the scenario expects no data loss`);
+    }
+  }
+
+  // --- the record ------------------------------------------------------------------------------
+
+  private record(crash: string | undefined, safetyEnd: number, wallMillis: number): RunRecord {
+    const world = this.lab.world;
+    const marks = [...world.tracer.marks().keys()];
+    const marksMissing = this.scenario.expect.marks.filter((m) => !world.tracer.reached(m));
+    const correctness = this.violations.some((v) => v.invariant !== 'liveness') || marksMissing.length > 0;
+    const verdict: Verdict = crash !== undefined ? 'crash' : correctness ? 'correctness' : this.violations.length > 0 ? 'liveness' : 'pass';
+    const file = this.options.file ?? null;
+    const jobs: JobRecord[] = this.lab.controller.jobs.all().map((job) => ({
+      id: job.id,
+      kind: job.kind,
+      item: job.target,
+      status: job.status,
+      startSeconds: seconds(job.startedAt),
+      endSeconds: job.endedAt === null ? null : seconds(job.endedAt),
+      ...(job.error !== undefined ? { error: job.error } : {}),
+      steps: job.steps.map((s) => ({ name: s.name, startSeconds: seconds(s.startedAt), endSeconds: s.endedAt === null ? null : seconds(s.endedAt), status: s.status })),
+      ...(job.kind === 'planned-failover' && job.status === 'succeeded' ? { dataLossSeconds: 0, dataLossWrites: 0 } : {}),
+      ...(this.losses.has(job.id) ? { dataLossSeconds: this.losses.get(job.id)!.seconds, dataLossWrites: this.losses.get(job.id)!.writes } : {}),
+    }));
+    const missingViolations: RunViolation[] = marksMissing.map((m) => ({ invariant: 'expectation', item: '*', atSeconds: seconds(world.now()), message: `coverage mark "${m}" was never reached` }));
+    return {
+      scenario: this.scenario.name,
+      description: this.scenario.description,
+      file,
+      seed: this.seed,
+      verdict,
+      traceHash: world.traceHash(),
+      violations: [...this.violations, ...missingViolations],
+      metrics: this.telemetry.metrics(wallMillis / 1000),
+      marks,
+      marksMissing,
+      replay: `npx lab run ${file ?? `--builtin ${this.scenario.name}`} --seed ${this.seed}`,
+      items: this.telemetry.itemSeries(),
+      links: this.telemetry.linkSeries(),
+      recoveryPoints: this.telemetry.points(),
+      jobs,
+      faults: this.telemetry.faultRecords(),
+      ...(crash !== undefined ? { diagnosis: { crash } } : {}),
+      phases: { safetyEndSeconds: seconds(safetyEnd), livenessEndSeconds: seconds(world.now()) },
+      rpoTargetSeconds: seconds(this.rpoTargetMicros()),
+    };
+  }
+}
+
+function countAcknowledgedBetween(truth: Guest['truths'][number], from: number, to: number): number {
+  let count = 0;
+  const oracle = truth.oracle;
+  for (let i = oracle.changeCount - 1; i >= 0; i--) {
+    const change = oracle.changeAt(i);
+    if (change.at <= from) break;
+    if (change.at <= to && change.kind === 'acknowledged-write') count++;
+  }
+  return count;
+}
+
+function toFault(event: ScenarioFault): Fault {
+  const forMicros = (event.for ?? hours(1)) as never;
+  const probability = event.probability ?? 0.1;
+  const asRatio = { numerator: Math.round(probability * 1_000_000), denominator: 1_000_000 };
+  const link = event.link ?? 'wan';
+  switch (event.fault) {
+    case 'partition':
+      return { kind: 'partition', siteA: event.between![0], siteB: event.between![1], direction: event.direction };
+    case 'clog':
+      return { kind: 'clog', link, duration: forMicros };
+    case 'loss':
+      return { kind: 'loss', link, ratio: asRatio, duration: forMicros };
+    case 'duplication':
+      return { kind: 'duplication', link, ratio: asRatio, duration: forMicros };
+    case 'reordering':
+      return { kind: 'reordering', link, ratio: asRatio, extraDelayMax: (event.offset ?? 5_000_000) as never, duration: forMicros };
+    case 'corruption':
+      return { kind: 'corruption', link, ratio: asRatio, duration: forMicros };
+    case 'throttle':
+      return { kind: 'throttle', link, bandwidthBitsPerSecond: event.bandwidth ?? 1e6, duration: forMicros };
+    case 'host-crash':
+      return { kind: 'host-crash', host: event.host!, ...(event.restartAfter !== undefined ? { restartAfter: event.restartAfter as never } : {}) };
+    case 'power-loss':
+      return { kind: 'power-loss', host: event.host!, ...(event.restartAfter !== undefined ? { restartAfter: event.restartAfter as never } : {}) };
+    case 'latent-sector-error':
+      return { kind: 'latent-sector-error', disk: `${event.vm}/d${event.disk}@${event.host}`, block: 0 };
+    case 'bit-rot':
+      return { kind: 'bit-rot', disk: `${event.vm}/d${event.disk}@${event.host}`, block: 0 };
+    case 'clock-skew':
+      return { kind: 'clock-skew', host: event.host!, offset: event.offset ?? 60_000_000 };
+  }
+}
+
+export { PrimarySession };
