@@ -10,3 +10,5 @@ export { JobLog, type Job, type JobStep, type JobStatus } from './control-plane/
 export { xstateClock } from './control-plane/xstate-clock.js';
 export { seal, open, WIRE_VERSION, FRAME_OVERHEAD_BYTES, type Envelope } from './data-plane/envelope.js';
 export { coalesce } from './data-plane/coalesce.js';
+export { evaluateHealth, CycleWindow, type Health, type HealthState } from './providers/hyperv-replica/health.js';
+export { TestDisk } from './providers/hyperv-replica/test-disk.js';

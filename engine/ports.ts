@@ -198,6 +198,11 @@ export interface Hypervisor {
   thaw(vmId: string): void;
   /** Device ids of the VM's disks on this host, in disk order. */
   diskIds(vmId: string): readonly string[];
+  /** Boots the test VM "<vmId> - Test" on this host from `disks` (test failover, DOMAIN.md
+   *  rule 8). Its writes go to those devices only; `network` is what it is connected to. */
+  startTestVm(vmId: string, disks: readonly BlockDevice[], network: 'none' | 'isolated', done: (result: VmPowerResult) => void): void;
+  /** Turns the test VM off and deletes it (test failover cleanup). */
+  deleteTestVm(vmId: string, done: (result: VmPowerResult) => void): void;
 }
 
 export interface HyperVHostPorts extends HostPorts {

@@ -4,8 +4,8 @@
 // the Hyper-V hosts, and watches replication status to notice initial replication ending and
 // resync becoming necessary. It holds no data; everything it knows comes through ports.
 import { createActor, type Actor } from 'xstate';
-import { assert, protectedItemLifecycle, seconds, type Direction, type Duration, type HyperVReplicaPolicy, type Instant, type LifecycleEvent } from '../../model/index.js';
-import type { Clock, ManagementChannel, Tracer } from '../ports.js';
+import { assert, days, protectedItemLifecycle, seconds, type Direction, type Duration, type HyperVReplicaPolicy, type Instant, type LifecycleEvent } from '../../model/index.js';
+import type { Clock, ManagementChannel, TimerId, Tracer } from '../ports.js';
 import { xstateClock } from './xstate-clock.js';
 import { JobLog, type Job } from './jobs.js';
 import { HVR_SERVICE, type HvrRequest, type HvrResponse } from '../providers/hyperv-replica/requests.js';
@@ -13,6 +13,8 @@ import type { RecoveryPointInfo } from '../providers/hyperv-replica/recovery-his
 import { plantedBugs } from '../planted-bugs.js';
 
 export const STATUS_POLL_INTERVAL = seconds(60);
+/** ASR force-completes a test failover after two weeks (numbers table row 15). */
+export const TEST_FAILOVER_DURATION_MAX = days(14);
 
 export interface ProtectedVm {
   readonly vmId: string;
@@ -28,6 +30,7 @@ interface Item {
   readonly actor: Actor<typeof protectedItemLifecycle>;
   epoch: number;
   busy: boolean;
+  testTimer: TimerId | null;
 }
 
 export type OperationResult = { ok: true; job: Job } | { ok: false; error: string; job: Job | null };
@@ -52,16 +55,16 @@ export class HyperVReplicaController {
     assert(!this.items.has(vm.vmId), `${vm.vmId} registered twice`);
     const actor = createActor(protectedItemLifecycle, { clock: xstateClock(this.ports.clock) });
     actor.start();
-    this.items.set(vm.vmId, { vm, actor, epoch: 0, busy: false });
+    this.items.set(vm.vmId, { vm, actor, epoch: 0, busy: false, testTimer: null });
     if (this.pollTimer === null) this.schedulePoll();
   }
 
   /** The lifecycle state the portal shows, e.g. `protected`, `failedOver`. */
-  stateOf(vmId: string): { value: string; direction: Direction; busy: boolean } {
+  stateOf(vmId: string): { value: string; direction: Direction; busy: boolean; testing: boolean } {
     const item = this.item(vmId);
     const snapshot = item.actor.getSnapshot();
     const value = typeof snapshot.value === 'string' ? snapshot.value : Object.keys(snapshot.value)[0];
-    return { value, direction: snapshot.context.direction, busy: item.busy };
+    return { value, direction: snapshot.context.direction, busy: item.busy, testing: snapshot.matches({ protected: 'testing' }) };
   }
 
   /** The host where the VM runs (or will run) and the host it replicates to. */
@@ -156,6 +159,32 @@ export class HyperVReplicaController {
         ['prepare the old primary as replica', target, { op: 'enable-replica', vmId, peerHost: source, epoch: item.epoch, policy: item.vm.policy }],
         ['resynchronise from the active VM', source, { op: 'enable-primary', vmId, peerHost: target, epoch: item.epoch, policy: item.vm.policy, start: { kind: 'initial', bulk: 'compare' } }],
       ], () => finish(null));
+    });
+  }
+
+  /** Test failover (DOMAIN.md rule 8): a test VM from a recovery point on the replica host,
+   *  isolated; production replication goes on. Force-completed after 14 days. */
+  testFailover(vmId: string, options: { pointId?: number; network?: 'none' | 'isolated' }, done: Done): void {
+    this.operation(vmId, 'test-failover', 'TEST_FAILOVER', done, (_item, job, finish) => {
+      const { replica } = this.hostsOf(vmId);
+      this.chain(job, finish, [['create the test VM from a recovery point', replica, { op: 'test-failover', vmId, pointId: options.pointId ?? null, network: options.network ?? 'none' }]], (point) => {
+        job.facts.recoveryPoint = point;
+        const item = this.item(vmId);
+        item.testTimer = this.ports.clock.setTimer(TEST_FAILOVER_DURATION_MAX, 'test-failover-force-complete', () => {
+          item.testTimer = null;
+          this.ports.tracer.mark('test-failover-force-completed');
+          this.testCleanup(vmId, () => undefined);
+        });
+        finish(null);
+      });
+    });
+  }
+
+  testCleanup(vmId: string, done: Done): void {
+    this.operation(vmId, 'test-failover-cleanup', 'TEST_CLEANUP', done, (item, job, finish) => {
+      if (item.testTimer !== null) this.ports.clock.cancelTimer(item.testTimer);
+      item.testTimer = null;
+      this.chain(job, finish, [['delete the test VM', this.hostsOf(vmId).replica, { op: 'test-cleanup', vmId }]], () => finish(null));
     });
   }
 

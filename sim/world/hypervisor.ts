@@ -2,7 +2,7 @@
 //
 // Fault model: operations on a host that is down fail with host-down; completions are guarded
 // by the host's power epoch, so a crash in the middle of an operation drops its answer.
-import type { Hypervisor, VmPowerResult } from '../../engine/ports.js';
+import type { BlockDevice, Hypervisor, VmPowerResult } from '../../engine/ports.js';
 import type { Kernel } from '../kernel.js';
 import type { VirtualHost } from '../host/host.js';
 import type { Guest } from './guest.js';
@@ -16,7 +16,26 @@ export class SimHypervisor implements Hypervisor {
     private readonly host: VirtualHost,
     private readonly guests: ReadonlyMap<string, Guest>,
     private readonly disksHere: (vmId: string) => readonly string[],
+    private readonly testVms: {
+      start(vmId: string, hostId: string, disks: readonly BlockDevice[]): boolean;
+      stop(vmId: string): void;
+    },
   ) {}
+
+  startTestVm(vmId: string, disks: readonly BlockDevice[], _network: 'none' | 'isolated', done: (result: VmPowerResult) => void): void {
+    const answer = this.host.guard(done);
+    if (!this.guests.has(vmId)) return this.later(() => answer({ ok: false, reason: 'unknown-vm' }));
+    this.kernel.schedule(GUEST_POWER_DELAY, 'hypervisor:test-vm-boot', () => {
+      if (this.host.state !== 'on') return;
+      answer(this.testVms.start(vmId, this.host.hostId, disks) ? { ok: true } : { ok: false, reason: 'unknown-vm' });
+    });
+  }
+
+  deleteTestVm(vmId: string, done: (result: VmPowerResult) => void): void {
+    const answer = this.host.guard(done);
+    this.testVms.stop(vmId);
+    this.later(() => answer({ ok: true }));
+  }
 
   isRunning(vmId: string): boolean {
     return this.host.state === 'on' && this.guests.get(vmId)?.runningOn === this.host.hostId;

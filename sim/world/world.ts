@@ -16,7 +16,7 @@ import {
   type Instant,
   type Topology,
 } from '../../model/index.js';
-import type { Clock, Entropy, HostPorts, HyperVHostPorts, ManagementChannel, Tracer } from '../../engine/ports.js';
+import type { BlockDevice, Clock, Entropy, HostPorts, HyperVHostPorts, ManagementChannel, Tracer } from '../../engine/ports.js';
 import { Kernel, type RunOutcome } from '../kernel.js';
 import { KernelClock } from '../kernel-clock.js';
 import { ratio, rootStream, type RandomStream, type Ratio } from '../random.js';
@@ -27,6 +27,7 @@ import { SimCodec, VirtualDisk, WriteIdAllocator, type DiskMode } from '../disk/
 import { WorkloadGenerator, type WorkloadProfile } from '../workload/index.js';
 import { applyFaultPlan, type FaultPlan, type FaultPlanHandle, type FaultUniverse } from '../faults/index.js';
 import { Guest } from './guest.js';
+import { TestGuest } from './test-guest.js';
 import { SimHypervisor } from './hypervisor.js';
 import { SimManagementChannel } from './management.js';
 import { WorldFaults, type OperatorMistakeHandler } from './world-faults.js';
@@ -129,7 +130,13 @@ export class World {
       host.onPowerChange((state, cause) => this.powerChanged(host, state, cause));
       this.hosts.set(spec.id, host);
       this.disksByHost.set(spec.id, new Map());
-      this.hypervisors.set(spec.id, new SimHypervisor(this.kernel, host, this.guests, (vmId) => this.disksByHost.get(spec.id)!.get(vmId) ?? []));
+      this.hypervisors.set(
+        spec.id,
+        new SimHypervisor(this.kernel, host, this.guests, (vmId) => this.disksByHost.get(spec.id)!.get(vmId) ?? [], {
+          start: (vmId, hostId, disks) => this.startTestGuest(vmId, hostId, disks),
+          stop: (vmId) => this.stopTestGuest(vmId),
+        }),
+      );
     }
   }
 
@@ -189,6 +196,36 @@ export class World {
     const byVm = this.disksByHost.get(hostId)!;
     if (!byVm.has(vmId)) byVm.set(vmId, []);
     byVm.get(vmId)![index] = id;
+  }
+
+  // --- test VMs --------------------------------------------------------------------------------
+
+  /** Every write id a test VM ever wrote (none may reach a replica or primary disk). */
+  readonly testWriteIds = new Set<number>();
+  readonly testGuests = new Map<string, TestGuest>();
+  private testBoots = 0;
+
+  private startTestGuest(vmId: string, hostId: string, disks: readonly BlockDevice[]): boolean {
+    if (this.testGuests.has(vmId)) return false;
+    const profile = typeof this.options.workload === 'function' ? this.options.workload(vmId) : this.options.workload;
+    const random = this.random.fork(`test-guest/${vmId}/${this.testBoots++}`);
+    const guest = new TestGuest(vmId, this.kernel, random, this.writeIds, disks, profile, this.options.tick, this.testWriteIds);
+    this.testGuests.set(vmId, guest);
+    const host = this.host(hostId);
+    const unsubscribe = host.onPowerChange((state) => {
+      if (state === 'off') this.stopTestGuest(vmId);
+    });
+    this.testStops.set(vmId, unsubscribe);
+    return true;
+  }
+
+  private readonly testStops = new Map<string, () => void>();
+
+  private stopTestGuest(vmId: string): void {
+    this.testGuests.get(vmId)?.stop();
+    this.testGuests.delete(vmId);
+    this.testStops.get(vmId)?.();
+    this.testStops.delete(vmId);
   }
 
   // --- software --------------------------------------------------------------------------------

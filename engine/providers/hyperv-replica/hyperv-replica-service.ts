@@ -143,6 +143,18 @@ export class HyperVReplicaService implements ManagedService {
         session.failover(request.pointId, (result) => done(result.ok ? { ok: true, value: result.point } : result));
         return;
       }
+      case 'test-failover': {
+        const session = this.sessions.get(request.vmId);
+        if (!(session instanceof ReplicaSession)) return done({ ok: false, error: `${request.vmId} has no replica here` });
+        session.startTest(request.pointId, request.network, (result) => done(result.ok ? { ok: true, value: result.point } : result));
+        return;
+      }
+      case 'test-cleanup': {
+        const session = this.sessions.get(request.vmId);
+        if (!(session instanceof ReplicaSession)) return done({ ok: false, error: `${request.vmId} has no replica here` });
+        session.cleanupTest(done);
+        return;
+      }
       case 'remove': {
         const session = this.sessions.get(request.vmId);
         session?.stop();

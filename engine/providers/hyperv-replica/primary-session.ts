@@ -9,6 +9,7 @@ import { Retransmitter } from '../../data-plane/retransmitter.js';
 import { plantedBugs } from '../../planted-bugs.js';
 import { BulkCopy } from './bulk-copy.js';
 import { ChangeLog } from './change-log.js';
+import { CycleWindow, evaluateHealth, type Health } from './health.js';
 import type { HvrMessage } from './messages.js';
 import type { PersistedSession, SessionConfig, SessionContext } from './session-context.js';
 
@@ -67,6 +68,9 @@ export class PrimarySession {
   private rateBytesPerSecond = RATE_BYTES_PER_SECOND_INITIAL;
   private prepareDone: ((result: { ok: true; finalCut: Instant } | { ok: false; error: string }) => void) | null = null;
   resyncReason: string | null = null;
+  private readonly cycleWindow = new CycleWindow();
+  private sendFailures = 0;
+  private lastSyncedAt: Instant | null = null;
   readonly stats: PrimaryStats = { cycles: 0, cyclesMissed: 0, logsShipped: 0, bytesShipped: 0, lastSyncedCut: null, resyncs: 0 };
 
   constructor(
@@ -74,7 +78,10 @@ export class PrimarySession {
     readonly config: SessionConfig,
     private readonly mode: StartMode,
   ) {
-    this.retx = new Retransmitter(ctx.ports.clock, (frame) => ctx.sendToPeer(frame), () => ctx.ports.tracer.mark('retransmit'));
+    this.retx = new Retransmitter(ctx.ports.clock, (frame) => ctx.sendToPeer(frame), (_key, attempts) => {
+      ctx.ports.tracer.mark('retransmit');
+      this.sendFailures = Math.max(this.sendFailures, attempts - 1);
+    });
     let total = 0;
     for (let d = 0; d < config.diskCount; d++) total += ctx.device(d).blockCount * ctx.device(d).blockSizeBytes;
     this.vhdBytesTotal = total;
@@ -188,6 +195,7 @@ export class PrimarySession {
     this.scheduleCycle();
     if (this.phase !== 'replicating') return;
     this.stats.cycles++;
+    this.cycleWindow.record(this.ctx.ports.clock.now(), this.shipping !== null);
     if (this.shipping !== null) {
       this.stats.cyclesMissed++;
       this.ctx.ports.tracer.mark('cycle-missed');
@@ -290,6 +298,8 @@ export class PrimarySession {
       this.rateBytesPerSecond = Math.max(1024, 0.7 * this.rateBytesPerSecond + 0.3 * measured);
     }
     this.shipping = null;
+    this.sendFailures = 0;
+    this.lastSyncedAt = this.ctx.ports.clock.now();
     this.stats.logsShipped++;
     this.stats.lastSyncedCut = shipping.log.cutAt;
     this.ctx.ports.tracer.mark('log-acknowledged');
@@ -414,8 +424,19 @@ export class PrimarySession {
       bulkProgress: this.bulk?.progress ?? null,
       /** The exposure the engine reports: time since the newest cut the replica confirmed. */
       rpoExposureMicros: this.stats.lastSyncedCut === null ? null : now - this.stats.lastSyncedCut,
+      health: this.health(),
       ...this.stats,
     };
+  }
+
+  health(): Health {
+    return evaluateHealth({
+      phase: this.phase,
+      now: this.ctx.ports.clock.now(),
+      lastSyncedAt: this.lastSyncedAt,
+      cycleOutcomes: this.cycleWindow.outcomes(),
+      sendFailures: this.sendFailures,
+    });
   }
 
   get currentPhase(): PrimaryPhase {

@@ -9,6 +9,7 @@ import type { BulkBlocks, BulkBegin, BulkComplete, CompareRequest, HvrMessage, L
 import { RecoveryHistory, type RecoveryPointInfo } from './recovery-history.js';
 import type { PersistedSession, SessionConfig, SessionContext } from './session-context.js';
 import { plantedBugs } from '../../planted-bugs.js';
+import { TestDisk } from './test-disk.js';
 
 type ReplicaPhase = 'receiving' | 'applying' | 'merging' | 'failing-over' | 'failed-over' | 'stopped';
 
@@ -25,6 +26,7 @@ export class ReplicaSession {
   private logsApplied = 0;
   private afterApply: (() => void) | null = null;
   private applyingSeq: number | null = null;
+  private testDisks: TestDisk[] | null = null;
   private bulkMode: 'full' | 'compare' = 'full';
   /** Resync blocks held until the merge (the point of no return, DOMAIN.md rule 7). */
   private staged: Array<{ disk: number; start: number; payload: Payload }> = [];
@@ -138,19 +140,23 @@ export class ReplicaSession {
     ));
   }
 
-  /** Reads, before they are overwritten, the blocks the newest hourly point has not saved yet. */
-  private saveUndo(runs: readonly Run[], done: () => void): void {
-    if (!this.history.needsUndo) return done();
+  /** Reads, before they are overwritten, the blocks the newest hourly point has not saved yet
+   *  and the blocks a running test VM still sees from its recovery point. */
+  private saveUndo(runs: readonly Run[], done: () => void, forHistory = true): void {
+    const test = this.testDisks;
+    const history = forHistory && this.history.needsUndo;
+    const needs = (disk: number, block: number) => (history && !this.history.hasUndo(disk, block)) || (test !== null && test[disk].needsPreserve(block));
+    if (!history && test === null) return done();
     const reads: Array<{ disk: number; start: number; count: number }> = [];
     for (const run of runs) {
       let i = 0;
       while (i < run.payload.blockCount) {
-        if (this.history.hasUndo(run.disk, run.start + i)) {
+        if (!needs(run.disk, run.start + i)) {
           i++;
           continue;
         }
         let j = i;
-        while (j < run.payload.blockCount && !this.history.hasUndo(run.disk, run.start + j)) j++;
+        while (j < run.payload.blockCount && needs(run.disk, run.start + j)) j++;
         reads.push({ disk: run.disk, start: run.start + i, count: j - i });
         i = j;
       }
@@ -160,7 +166,11 @@ export class ReplicaSession {
     for (const read of reads) {
       this.ctx.device(read.disk).read(read.start, read.count, (result) => {
         if (result.ok) {
-          for (let b = 0; b < read.count; b++) this.history.saveUndo(read.disk, read.start + b, codec.slice(result.value, b, 1));
+          for (let b = 0; b < read.count; b++) {
+            const content = codec.slice(result.value, b, 1);
+            if (history) this.history.saveUndo(read.disk, read.start + b, content);
+            this.testDisks?.[read.disk].preserve(read.start + b, content);
+          }
         } else {
           // The old content cannot be saved: the hourly points lose exactness, so drop them.
           this.ctx.ports.tracer.mark('recovery-history-read-failed');
@@ -169,6 +179,49 @@ export class ReplicaSession {
         arrived();
       });
     }
+  }
+
+  // --- test failover (DOMAIN.md rule 8) -----------------------------------------------------------
+
+  /** Boots a test VM from recovery point `pointId` (latest when null) on this host; replication
+   *  goes on. One test at a time; refused during a resync or before initial replication ends. */
+  startTest(pointId: number | null, network: 'none' | 'isolated', done: (result: { ok: true; point: RecoveryPointInfo } | { ok: false; error: string }) => void): void {
+    if (this.testDisks !== null) return done({ ok: false, error: 'a test failover is already running for this VM' });
+    if (!this.bulkComplete || this.phase === 'merging') return done({ ok: false, error: 'test failover is blocked while initial replication or a resync runs' });
+    if (this.phase === 'failed-over' || this.phase === 'failing-over') return done({ ok: false, error: 'the replica has failed over' });
+    if (this.phase === 'applying') {
+      this.afterApply = () => this.startTest(pointId, network, done);
+      return;
+    }
+    const latest = this.history.latest;
+    if (latest === null) return done({ ok: false, error: 'no recovery point exists yet' });
+    const target = this.history.points().find((p) => p.id === (pointId ?? latest.id));
+    if (target === undefined) return done({ ok: false, error: `no recovery point ${pointId}` });
+    const perDisk = Array.from({ length: this.config.diskCount }, () => new Map<number, Payload>());
+    for (const w of this.history.restoreWrites(target.id)!) perDisk[w.disk].set(w.block, w.content);
+    const codec = this.ctx.ports.codec;
+    this.testDisks = perDisk.map((content, d) => new TestDisk(this.ctx.device(d), codec, content));
+    this.ctx.ports.hypervisor.startTestVm(this.config.vmId, this.testDisks, network, (result) => {
+      if (!result.ok) {
+        this.testDisks = null;
+        return done({ ok: false, error: `the test VM did not start: ${result.reason}` });
+      }
+      this.ctx.ports.tracer.mark('test-failover-started');
+      done({ ok: true, point: target });
+    });
+  }
+
+  cleanupTest(done: (result: { ok: true } | { ok: false; error: string }) => void): void {
+    if (this.testDisks === null) return done({ ok: false, error: 'no test failover is running for this VM' });
+    this.ctx.ports.hypervisor.deleteTestVm(this.config.vmId, () => {
+      this.testDisks = null;
+      this.ctx.ports.tracer.mark('test-failover-cleaned-up');
+      done({ ok: true });
+    });
+  }
+
+  get testRunning(): boolean {
+    return this.testDisks !== null;
   }
 
   private writeRuns(runs: readonly Run[], done: () => void): void {
@@ -247,7 +300,9 @@ export class ReplicaSession {
     const staged = this.staged;
     this.staged = [];
     if (staged.length > 0) this.ctx.ports.tracer.mark('resync-merge');
-    this.writeRuns(staged, () =>
+    // The merge is the point of no return: recovery points are deleted, not kept exact; only a
+    // running test VM keeps its image.
+    this.saveUndo(staged, () => this.writeRuns(staged, () =>
       this.flushAll(() => {
         this.bulkComplete = true;
         this.appliedSeq = message.nextSeq - 1;
@@ -261,7 +316,7 @@ export class ReplicaSession {
           this.reply({ type: 'bulk-ack', generation: message.generation, id: -2 });
         });
       }),
-    );
+    ), false);
   }
 
   // --- failover --------------------------------------------------------------------------------
@@ -300,6 +355,8 @@ export class ReplicaSession {
 
   stop(): void {
     this.phase = 'stopped';
+    if (this.testDisks !== null) this.ctx.ports.hypervisor.deleteTestVm(this.config.vmId, () => undefined);
+    this.testDisks = null;
   }
 
   get isFailedOver(): boolean {

@@ -22,6 +22,8 @@ export type HvrRequest =
   | { readonly op: 'resume'; readonly vmId: string }
   | { readonly op: 'prepare-planned-failover'; readonly vmId: string }
   | { readonly op: 'failover'; readonly vmId: string; readonly pointId: number | null }
+  | { readonly op: 'test-failover'; readonly vmId: string; readonly pointId: number | null; readonly network: 'none' | 'isolated' }
+  | { readonly op: 'test-cleanup'; readonly vmId: string }
   | { readonly op: 'remove'; readonly vmId: string }
   | { readonly op: 'shutdown-vm'; readonly vmId: string }
   | { readonly op: 'start-vm'; readonly vmId: string }
