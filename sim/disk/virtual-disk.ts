@@ -100,12 +100,15 @@ export interface ContentDiff {
   readonly differences: readonly BlockDifference[];
 }
 
+/** A write in flight, linked into the disk's in-flight list (issue order) until it completes. */
 interface PendingWrite {
   readonly start: number;
   readonly payload: SimPayload;
   readonly done: (result: IoResult<void>) => void;
   readonly epoch: number;
   readonly misdirectOffset: number;
+  previous: PendingWrite | null;
+  next: PendingWrite | null;
 }
 
 const OK: IoResult<void> = Object.freeze({ ok: true, value: undefined });
@@ -132,7 +135,9 @@ export class VirtualDisk implements ObservableBlockDevice {
   private readonly content: BlockMap;
   private readonly hash = new ImageHash();
   private readonly log = new VolatileLog();
-  private readonly inFlight = new Set<PendingWrite>();
+  /** Writes in flight, oldest first: an intrusive list, so tracking costs no hashing. */
+  private inFlightHead: PendingWrite | null = null;
+  private inFlightTail: PendingWrite | null = null;
   private observers: readonly WriteObserver[] = [];
 
   /** What the medium shows instead of pristine content (misdirected writes). */
@@ -201,9 +206,11 @@ export class VirtualDisk implements ObservableBlockDevice {
     const sim = asSimPayload(payload);
     if (sim instanceof BytesPayload && sim.blockSizeBytes !== this.blockSizeBytes) assert(false, `disk ${this.deviceId}: payload block size differs from the disk's`);
     if (this.refused(start, sim.blockCount, done)) return;
-    const pending: PendingWrite = { start, payload: sim, done, epoch: this.epoch, misdirectOffset: this.pendingMisdirect };
+    const pending: PendingWrite = { start, payload: sim, done, epoch: this.epoch, misdirectOffset: this.pendingMisdirect, previous: this.inFlightTail, next: null };
     this.pendingMisdirect = 0;
-    this.inFlight.add(pending);
+    if (this.inFlightTail === null) this.inFlightHead = pending;
+    else this.inFlightTail.next = pending;
+    this.inFlightTail = pending;
     const delay = this.drawDelay(this.latency.writeMin, this.latency.writeMax);
     this.kernel.schedule(delay, this.writeLabel, () => this.finishWrite(pending), start);
   }
@@ -256,13 +263,13 @@ export class VirtualDisk implements ObservableBlockDevice {
     this.epoch++;
     const writes: CrashedWrite[] = [];
     const revertedBlocks = this.resolveVolatileWrites(at, writes);
-    for (const pending of this.inFlight) {
+    for (let pending = this.inFlightHead; pending !== null; pending = pending.next) {
       const count = pending.payload.blockCount;
       const { fate, keptBlocks } = this.drawFate(count);
       writes.push({ start: pending.start, blockCount: count, acknowledged: false, fate, keptBlocks });
       if (keptBlocks > 0) this.land(pending.start, this.idsOf(pending.payload, pending.start), keptBlocks, pending.payload, pending.misdirectOffset, false);
     }
-    this.inFlight.clear();
+    this.forgetInFlight();
     this.log.clear();
     this.invariants();
     return { at, writes, revertedBlocks };
@@ -353,6 +360,12 @@ export class VirtualDisk implements ObservableBlockDevice {
     for (const block of this.rot.keys()) this.assertBlock(block);
     for (const block of this.latent) this.assertBlock(block);
     assert(this.writeCache || this.log.length === 0, `disk ${this.deviceId}: volatile writes without a write cache`);
+    let previous: PendingWrite | null = null;
+    for (let pending = this.inFlightHead; pending !== null; pending = pending.next) {
+      assert(pending.previous === previous, `disk ${this.deviceId}: in-flight list links are broken`);
+      previous = pending;
+    }
+    assert(previous === this.inFlightTail, `disk ${this.deviceId}: in-flight list tail is wrong`);
     this.log.invariants();
   }
 
@@ -376,7 +389,7 @@ export class VirtualDisk implements ObservableBlockDevice {
   }
 
   private finishWrite(pending: PendingWrite): void {
-    this.inFlight.delete(pending);
+    this.unlink(pending);
     if (!this.online || pending.epoch !== this.epoch) {
       pending.done(OFFLINE);
       return;
@@ -455,7 +468,7 @@ export class VirtualDisk implements ObservableBlockDevice {
     this.log.forEach((start, count, offset) => {
       const { fate, keptBlocks } = this.drawFate(count);
       writes.push({ start, blockCount: count, acknowledged: true, fate, keptBlocks });
-      for (let i = 0; i < count; i++) survivor.set(start + i, writtenIds[offset + i]);
+      for (let i = 0; i < keptBlocks; i++) survivor.set(start + i, writtenIds[offset + i]);
     });
     const blocks: number[] = [];
     const ids: number[] = [];
@@ -470,6 +483,29 @@ export class VirtualDisk implements ObservableBlockDevice {
     }
     if (blocks.length > 0) this.oracle?.recordReversion(at, blocks, ids, this.hash);
     return blocks.length;
+  }
+
+  /** Empties the in-flight list; its writes will still complete, with device-offline. */
+  private forgetInFlight(): void {
+    for (let pending = this.inFlightHead; pending !== null; ) {
+      const next: PendingWrite | null = pending.next;
+      pending.previous = null;
+      pending.next = null;
+      pending = next;
+    }
+    this.inFlightHead = null;
+    this.inFlightTail = null;
+  }
+
+  /** Takes a completed write out of the in-flight list (a no-op once a power loss emptied it). */
+  private unlink(pending: PendingWrite): void {
+    if (pending.previous === null && pending.next === null && this.inFlightHead !== pending) return;
+    if (pending.previous === null) this.inFlightHead = pending.next;
+    else pending.previous.next = pending.next;
+    if (pending.next === null) this.inFlightTail = pending.previous;
+    else pending.next.previous = pending.previous;
+    pending.previous = null;
+    pending.next = null;
   }
 
   private drawFate(count: number): { fate: CrashFate; keptBlocks: number } {

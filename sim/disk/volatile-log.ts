@@ -78,7 +78,7 @@ export class VolatileLog {
       assert(this.recordOffset[r] === expectedOffset, 'volatile log: records do not tile the block arena');
       expectedOffset += this.recordCount[r];
     }
-    assert(expectedOffset <= this.blocksUsed || this.head === this.tail, 'volatile log: arena overrun');
+    assert(this.head === this.tail || expectedOffset === this.blocksUsed, 'volatile log: block arena accounting is off');
   }
 
   /** Compacts away the durable prefix if it is large, otherwise doubles the record arrays. */

@@ -227,6 +227,41 @@ describe('virtual disk: power loss', () => {
     expect(keptUnflushed).toBeGreaterThan(0);
   });
 
+  it('keeps exactly the flushed image across long runs of overlapping writes and flushes (log growth and compaction)', () => {
+    const rareFlushes = fc.oneof(
+      { weight: 30, arbitrary: crashOp.filter((op) => op.kind === 'write') },
+      { weight: 1, arbitrary: crashOp.filter((op) => op.kind === 'flush') },
+    );
+    fc.assert(
+      fc.property(fc.array(rareFlushes, { minLength: 300, maxLength: 600 }), fc.boolean(), fc.string(), (ops, loseAll, seed) => {
+        const kernel = new Kernel();
+        const disk = makeDisk(kernel, { crashLoss: { lost: loseAll ? ALWAYS : NEVER, torn: NEVER }, random: new RandomStream(seed) });
+        const completed: WriteRecord[] = [];
+        let durableCount = 0;
+        let nextId = 1;
+        ops.forEach((step, i) => {
+          kernel.scheduleAt((i * 7 + (step.at % 50)) as Instant, 'issue', () => {
+            if (step.kind === 'flush') {
+              const covered = completed.length;
+              disk.flush(() => (durableCount = Math.max(durableCount, covered)));
+              return;
+            }
+            const record = { start: step.start, ids: Array.from({ length: step.count }, () => nextId++) };
+            disk.write(step.start, new SymbolicPayload(Uint32Array.from(record.ids)), () => completed.push(record));
+          });
+        });
+        for (let at = 0; at < ops.length * 7 + 60; at += 23) kernel.scheduleAt(at as Instant, 'check', () => disk.invariants());
+        kernel.run();
+        const expected = new Map(Array.from({ length: BLOCKS }, (_, block) => [block, 0]));
+        for (const write of loseAll ? completed.slice(0, durableCount) : completed) write.ids.forEach((id, j) => expected.set(write.start + j, id));
+        const report = disk.powerLoss();
+        expect(report.writes.length).toBe(completed.length - durableCount);
+        expect(diskImage(disk)).toEqual(expected);
+      }),
+      { numRuns: 25 },
+    );
+  });
+
   it('loses every unflushed write when the loss ratio is 1, and none when it is 0', () => {
     for (const [lost, expectWrite] of [[ALWAYS, false], [NEVER, true]] as const) {
       const kernel = new Kernel();
@@ -239,6 +274,29 @@ describe('virtual disk: power loss', () => {
       expect([disk.pristineId(0), disk.pristineId(1), disk.pristineId(2)]).toEqual(expectWrite ? [5, 6, 6] : [5, 5, 0]);
       expect(report.revertedBlocks).toBe(expectWrite ? 0 : 2);
     }
+  });
+
+  it('fails writes in flight at a power loss and resolves only those in flight at the next one', () => {
+    const kernel = new Kernel();
+    const disk = makeDisk(kernel, {
+      crashLoss: { lost: NEVER, torn: NEVER },
+      latency: { readMin: micros(1), readMax: micros(1), writeMin: micros(10), writeMax: micros(10), flush: micros(5) },
+    });
+    const results: string[] = [];
+    disk.write(0, SymbolicPayload.filled(5, 1), (r) => results.push(`a ${r.ok}`));
+    const first = disk.powerLoss();
+    expect(first.writes).toEqual([{ start: 0, blockCount: 1, acknowledged: false, fate: 'kept', keptBlocks: 1 }]);
+    expect(disk.pristineId(0)).toBe(5);
+    kernel.scheduleAt(5 as Instant, 'issue', () => disk.write(1, SymbolicPayload.filled(6, 2), (r) => results.push(`b ${r.ok}`)));
+    kernel.scheduleAt(12 as Instant, 'crash', () => {
+      disk.invariants();
+      const second = disk.powerLoss();
+      expect(second.writes).toEqual([{ start: 1, blockCount: 2, acknowledged: false, fate: 'kept', keptBlocks: 2 }]);
+    });
+    kernel.run();
+    expect(results).toEqual(['a false', 'b false']);
+    expect([disk.pristineId(0), disk.pristineId(1), disk.pristineId(2)]).toEqual([5, 6, 6]);
+    disk.invariants();
   });
 
   it('makes durable only the writes completed before the flush was issued', () => {
@@ -316,8 +374,8 @@ describe('virtual disk: fault overlays', () => {
             expect(read).toEqual({ ok: false, error: { kind: 'media-error', block } });
             continue;
           }
-          expect(read.ok).toBe(true);
-          const got = (read as { value: SymbolicPayload }).value.ids[0];
+          if (!read.ok) throw new Error(`read of block ${block} failed: ${read.error.kind}`);
+          const got = (read.value as SymbolicPayload).ids[0];
           const medium = shown.get(block) ?? pristine.get(block) ?? 0;
           expect(popcount(got ^ medium)).toBe(rotted.has(block) ? 1 : 0);
         }
@@ -446,5 +504,27 @@ describe('virtual disk: symbolic and bytes modes agree', () => {
     expect(landed.ok && (landed.value as BytesPayload).bytes).toEqual(contentBytes(6, 10, BLOCK));
     const intended = readIds(kernel, disk, 10, 1);
     expect(intended.ok && (intended.value as BytesPayload).bytes).toEqual(contentBytes(0, 10, BLOCK));
+  });
+});
+
+describe('virtual disk: determinism', () => {
+  it('gives the same trace hash, image and power-loss report for the same seed', () => {
+    const runOnce = (seed: string): [string, string, string] => {
+      const kernel = new Kernel();
+      const disk = makeDisk(kernel, { random: new RandomStream(seed), baseImage: { blocks: 12, writeId: 1 } });
+      const workload = new RandomStream(`${seed}/workload`);
+      let report: PowerLossReport | null = null;
+      for (let i = 0; i < 200; i++) {
+        kernel.scheduleAt((i * 3) as Instant, 'issue', () => {
+          if (workload.nextInt(10) === 0) disk.flush(() => undefined);
+          else disk.write(workload.nextInt(BLOCKS - 4), SymbolicPayload.sequence(2 + i * 4, 1 + workload.nextInt(4)), () => undefined);
+        });
+      }
+      kernel.scheduleAt(400 as Instant, 'crash', () => (report = disk.powerLoss()));
+      kernel.run();
+      return [kernel.traceHash, disk.imageHash(), JSON.stringify(report)];
+    };
+    expect(runOnce('a')).toEqual(runOnce('a'));
+    expect(runOnce('a')[1]).not.toEqual(runOnce('b')[1]);
   });
 });
