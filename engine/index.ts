@@ -12,3 +12,4 @@ export { seal, open, WIRE_VERSION, FRAME_OVERHEAD_BYTES, type Envelope } from '.
 export { coalesce } from './data-plane/coalesce.js';
 export { evaluateHealth, CycleWindow, type Health, type HealthState } from './providers/hyperv-replica/health.js';
 export { TestDisk } from './providers/hyperv-replica/test-disk.js';
+export { RecoveryPlanRunner, planRunMachine, validateRecoveryPlan, RECOVERY_PLAN_GROUPS_MAX, RECOVERY_PLAN_ITEMS_MAX, type RecoveryPlan, type PlanGroup, type PlanAction, type PlanKind, type PlanRun } from './control-plane/recovery-plan.js';

@@ -8,6 +8,7 @@ import { assert, days, protectedItemLifecycle, seconds, type Direction, type Dur
 import type { Clock, ManagementChannel, TimerId, Tracer } from '../ports.js';
 import { xstateClock } from './xstate-clock.js';
 import { JobLog, type Job } from './jobs.js';
+import { RecoveryPlanRunner, type PlanKind, type PlanRun, type RecoveryPlan } from './recovery-plan.js';
 import { HVR_SERVICE, type HvrRequest, type HvrResponse } from '../providers/hyperv-replica/requests.js';
 import type { RecoveryPointInfo } from '../providers/hyperv-replica/recovery-history.js';
 import { plantedBugs } from '../planted-bugs.js';
@@ -204,6 +205,25 @@ export class HyperVReplicaController {
     this.operation(vmId, 'resynchronize', 'RESYNC', done, (_item, job, finish) =>
       this.chain(job, finish, [['start resynchronization', this.hostsOf(vmId).active, { op: 'start-resync', vmId }]], () => finish(null)),
     );
+  }
+
+  // --- recovery plans ----------------------------------------------------------------------------
+
+  /** Runs a recovery plan (DOMAIN.md rule 14); `onEnd` gets the finished run. */
+  runRecoveryPlan(plan: RecoveryPlan, kind: PlanKind, onEnd?: (run: PlanRun) => void): PlanRun {
+    const runner = new RecoveryPlanRunner(this.ports.clock, this.ports.tracer, this.jobs, {
+      failover: (planKind, item, done) => {
+        const state = this.items.has(item) ? this.stateOf(item).value : 'unknown';
+        if (this.items.has(item) && (state === 'failedOver' || state === 'committed') && planKind !== 'test') {
+          this.ports.tracer.mark('recovery-plan-item-skipped');
+          return done({ ok: true, job: this.jobs.start('skipped-already-failed-over', item) });
+        }
+        if (planKind === 'planned') this.plannedFailover(item, done);
+        else if (planKind === 'unplanned') this.unplannedFailover(item, {}, done);
+        else this.testFailover(item, {}, done);
+      },
+    });
+    return runner.run(plan, kind, onEnd);
   }
 
   // --- status watching -------------------------------------------------------------------------
