@@ -8,7 +8,8 @@ import { assign, createActor, setup, type Actor } from 'xstate';
 import { assert, seconds, type Duration } from '../../model/index.js';
 import type { Clock, Tracer } from '../ports.js';
 import { xstateClock } from './xstate-clock.js';
-import { JobLog, type Job } from './jobs.js';
+import type { JobLog} from './jobs.js';
+import { type Job } from './jobs.js';
 import type { OperationResult } from './hyperv-controller.js';
 
 export const RECOVERY_PLAN_GROUPS_MAX = 7;

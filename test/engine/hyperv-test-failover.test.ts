@@ -3,7 +3,7 @@ import { DEFAULT_HYPERV_POLICY, MiB, hours, minutes, type Instant } from '../../
 import { buildHyperVLab, runOperation, type HyperVLab } from '../../scenarios/hyperv-lab.js';
 import { twoSiteHyperV } from '../../scenarios/topologies.js';
 import { workloadProfile } from '../../sim/index.js';
-import { ReplicaSession } from '../../engine/index.js';
+import type { ReplicaSession } from '../../engine/index.js';
 
 function lab(): HyperVLab {
   return buildHyperVLab({
