@@ -88,8 +88,16 @@ export interface BlockDevice {
   /** Writes `payload` at `start`. Completion means the device accepted it into its write cache
    *  (or medium, if it has no volatile cache): only a later flush makes it durable. */
   write(start: number, payload: Payload, done: (result: IoResult<void>) => void): void;
+  /** A scatter-gather write: the extents land in order, as one request with one completion
+   *  (a batch of guest writes of one tick, or one applied log's coalesced runs). */
+  writeMany(extents: readonly Extent[], done: (result: IoResult<void>) => void): void;
   /** A barrier: completes when every write completed before it is durable. */
   flush(done: (result: IoResult<void>) => void): void;
+}
+
+export interface Extent {
+  readonly start: number;
+  readonly payload: Payload;
 }
 
 /** Observes writes on a device as a filter driver would (Hyper-V Replica's change tracking, the

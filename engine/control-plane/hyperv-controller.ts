@@ -90,6 +90,20 @@ export class HyperVReplicaController {
     });
   }
 
+  /** Takes over a VM whose replica already holds its image (initial replication finished before
+   *  the observed window: a capacity run starts from a steady state). Delta cycles start at once. */
+  adoptInSync(vmId: string, done: Done): void {
+    this.operation(vmId, 'adopt-replication', 'ENABLE', done, (item, job, finish) => {
+      const { vm } = item;
+      item.epoch++;
+      const inSyncAt = this.ports.clock.now();
+      this.chain(job, finish, [
+        ['register the replica VM', vm.secondaryHost, { op: 'enable-replica', vmId, peerHost: vm.primaryHost, epoch: item.epoch, policy: vm.policy, inSyncAt }],
+        ['start delta replication', vm.primaryHost, { op: 'enable-primary', vmId, peerHost: vm.secondaryHost, epoch: item.epoch, policy: vm.policy, start: { kind: 'in-sync' } }],
+      ], () => finish(null));
+    });
+  }
+
   plannedFailover(vmId: string, done: Done): void {
     this.operation(vmId, 'planned-failover', 'PLANNED_FAILOVER', done, (item, job, finish) => {
       const { active, replica } = this.hostsOf(vmId);

@@ -26,6 +26,8 @@ export {
 /** Symbolic content: the write id each block was last written by (0: never written, zeros). */
 export class SymbolicPayload implements Payload {
   readonly blockCount: number;
+  /** The codec's checksum, computed once: a payload's content never changes after creation. */
+  checksumMemo: number | undefined = undefined;
 
   constructor(readonly ids: Uint32Array) {
     this.blockCount = ids.length;
@@ -56,6 +58,8 @@ export class SymbolicPayload implements Payload {
 /** Real bytes, `blockSizeBytes` per block. */
 export class BytesPayload implements Payload {
   readonly blockCount: number;
+  /** The codec's checksum, computed once: a payload's content never changes after creation. */
+  checksumMemo: number | undefined = undefined;
 
   constructor(
     readonly bytes: Uint8Array,
@@ -132,9 +136,15 @@ export class SimCodec implements Codec {
   }
 
   checksum(payload: Payload): number {
-    const sums = this.blockChecksums(payload);
-    let hash = fold32(0x6a09e667, sums.length);
-    for (let i = 0; i < sums.length; i++) hash = fold32(hash, sums[i]);
+    const sim = asSimPayload(payload);
+    if (sim.checksumMemo !== undefined) return sim.checksumMemo;
+    let hash = fold32(0x6a09e667, sim.blockCount);
+    if (sim instanceof SymbolicPayload) {
+      for (let i = 0; i < sim.blockCount; i++) hash = fold32(hash, blockChecksumOfId(sim.ids[i]));
+    } else {
+      for (let i = 0; i < sim.blockCount; i++) hash = fold32(hash, bytesBlockChecksum(sim.bytes, i * sim.blockSizeBytes, sim.blockSizeBytes));
+    }
+    sim.checksumMemo = hash;
     return hash;
   }
 
@@ -175,12 +185,29 @@ export class SimCodec implements Codec {
       for (const item of value) h = this.digestInto(item, h);
       return h;
     }
+    // Key order must not matter: fields are combined by a commutative sum instead of sorting
+    // the keys (sorting every record of every frame was the codec's main cost).
     const record = value as Record<string, unknown>;
-    const keys = Object.keys(record).sort();
-    let h = fold32(fold32(hash, 9), keys.length);
-    for (const key of keys) h = this.digestInto(record[key], digestValue(key, h));
-    return h;
+    let count = 0;
+    let sum = 0;
+    for (const key in record) {
+      if (!Object.prototype.hasOwnProperty.call(record, key)) continue;
+      count++;
+      sum = (sum + this.digestInto(record[key], keyHash(key))) >>> 0;
+    }
+    return fold32(fold32(fold32(hash, 9), count), sum);
   }
+}
+
+const keyHashes = new Map<string, number>();
+
+function keyHash(key: string): number {
+  let hash = keyHashes.get(key);
+  if (hash === undefined) {
+    hash = digestValue(key, 0x3c6ef372);
+    keyHashes.set(key, hash);
+  }
+  return hash;
 }
 
 function concatArrays<T extends Uint8Array | Uint32Array>(arrays: readonly T[], make: (length: number) => T): T {

@@ -21,7 +21,7 @@
 // Pristine content lives in a paged BlockMap over the base image (the used part of a VHD before
 // protection), so memory follows blocks written, not disk size.
 import { assert, type Duration, type Instant } from '../../model/index.js';
-import type { IoResult, ObservableBlockDevice, Payload, WriteObserver } from '../../engine/ports.js';
+import type { Extent, IoResult, ObservableBlockDevice, Payload, WriteObserver } from '../../engine/ports.js';
 import type { Kernel } from '../kernel.js';
 import { ratio, type RandomStream, type Ratio } from '../random.js';
 import { assertBlockSize, bytesBlockChecksum, decodeBlock, foreignIdOf, NOT_AN_ENCODING, writeContent } from './content-bytes.js';
@@ -204,15 +204,44 @@ export class VirtualDisk implements ObservableBlockDevice {
 
   write(start: number, payload: Payload, done: (result: IoResult<void>) => void): void {
     const sim = asSimPayload(payload);
-    if (sim instanceof BytesPayload && sim.blockSizeBytes !== this.blockSizeBytes) assert(false, `disk ${this.deviceId}: payload block size differs from the disk's`);
     if (this.refused(start, sim.blockCount, done)) return;
-    const pending: PendingWrite = { start, payload: sim, done, epoch: this.epoch, misdirectOffset: this.pendingMisdirect, previous: this.inFlightTail, next: null };
+    const pending = this.enqueue(start, sim, done);
+    const delay = this.drawDelay(this.latency.writeMin, this.latency.writeMax);
+    this.kernel.schedule(delay, this.writeLabel, () => this.finishWrite(pending), start);
+  }
+
+  writeMany(extents: readonly Extent[], done: (result: IoResult<void>) => void): void {
+    if (extents.length === 0) {
+      this.deliverLater(done, OK);
+      return;
+    }
+    for (const extent of extents) if (this.refused(extent.start, extent.payload.blockCount, done)) return;
+    let answered = false;
+    const once = (result: IoResult<void>): void => {
+      if (answered) return;
+      answered = true;
+      done(result);
+    };
+    // Failures of any extent (offline, power loss) answer the whole request once.
+    const onExtent = (result: IoResult<void>): void => {
+      if (!result.ok) once(result);
+    };
+    const pendings: PendingWrite[] = extents.map((extent) => this.enqueue(extent.start, asSimPayload(extent.payload), onExtent));
+    const delay = this.drawDelay(this.latency.writeMin, this.latency.writeMax);
+    this.kernel.schedule(delay, this.writeLabel, () => {
+      for (const pending of pendings) this.finishWrite(pending);
+      once(OK);
+    }, extents[0].start);
+  }
+
+  private enqueue(start: number, payload: SimPayload, done: (result: IoResult<void>) => void): PendingWrite {
+    if (payload instanceof BytesPayload && payload.blockSizeBytes !== this.blockSizeBytes) assert(false, `disk ${this.deviceId}: payload block size differs from the disk's`);
+    const pending: PendingWrite = { start, payload, done, epoch: this.epoch, misdirectOffset: this.pendingMisdirect, previous: this.inFlightTail, next: null };
     this.pendingMisdirect = 0;
     if (this.inFlightTail === null) this.inFlightHead = pending;
     else this.inFlightTail.next = pending;
     this.inFlightTail = pending;
-    const delay = this.drawDelay(this.latency.writeMin, this.latency.writeMax);
-    this.kernel.schedule(delay, this.writeLabel, () => this.finishWrite(pending), start);
+    return pending;
   }
 
   flush(done: (result: IoResult<void>) => void): void {

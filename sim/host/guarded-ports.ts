@@ -12,6 +12,7 @@ import type {
   Frame,
   FsResult,
   HostFs,
+  Extent,
   IoResult,
   ObservableBlockDevice,
   Payload,
@@ -186,6 +187,11 @@ export class GuardedBlockDevice implements ObservableBlockDevice {
 
   write(start: number, payload: Payload, done: (result: IoResult<void>) => void): void {
     if (live(this.binding)) this.device.write(start, payload, guardCallback(this.binding, done));
+    else reportStale(this.binding, done, DEVICE_OFFLINE);
+  }
+
+  writeMany(extents: readonly Extent[], done: (result: IoResult<void>) => void): void {
+    if (live(this.binding)) this.device.writeMany(extents, guardCallback(this.binding, done));
     else reportStale(this.binding, done, DEVICE_OFFLINE);
   }
 

@@ -16,7 +16,7 @@ function lab(vms: number): HyperVLab {
   });
   l.world.startGuests();
   for (const vm of l.vms) l.controller.enable(vm.vmId, () => undefined);
-  l.world.run(hours(1) as Instant);
+  l.world.run(hours(1) as number as Instant);
   return l;
 }
 

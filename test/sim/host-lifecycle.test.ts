@@ -4,6 +4,7 @@ import type {
   Frame,
   FsResult,
   HostPorts,
+  Extent,
   IoResult,
   ObservableBlockDevice,
   Payload,
@@ -59,6 +60,13 @@ class LoopbackDisk implements ObservableBlockDevice {
   write(start: number, payload: Payload, done: (result: IoResult<void>) => void): void {
     this.kernel.schedule(millis(1), 'disk:write', () => {
       for (const observer of this.observers) observer.onWrite(start, payload, this.kernel.now());
+      done({ ok: true, value: undefined });
+    });
+  }
+
+  writeMany(extents: readonly Extent[], done: (result: IoResult<void>) => void): void {
+    this.kernel.schedule(millis(1), 'disk:write-many', () => {
+      for (const extent of extents) for (const observer of this.observers) observer.onWrite(extent.start, extent.payload, this.kernel.now());
       done({ ok: true, value: undefined });
     });
   }

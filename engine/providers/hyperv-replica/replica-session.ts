@@ -224,10 +224,17 @@ export class ReplicaSession {
     return this.testDisks !== null;
   }
 
+  /** Writes runs as one scatter-gather request per disk. */
   private writeRuns(runs: readonly Run[], done: () => void): void {
-    const written = join(runs.length, done);
+    const byDisk = new Map<number, Run[]>();
     for (const run of runs) {
-      this.ctx.device(run.disk).write(run.start, run.payload, (result) => {
+      const list = byDisk.get(run.disk);
+      if (list === undefined) byDisk.set(run.disk, [run]);
+      else list.push(run);
+    }
+    const written = join(byDisk.size, done);
+    for (const [disk, list] of byDisk) {
+      this.ctx.device(disk).writeMany(list, (result) => {
         if (!result.ok) this.ctx.ports.tracer.mark('replica-write-failed');
         written();
       });

@@ -3,7 +3,7 @@
 // the replica disk, which keeps receiving logs while the test runs. Blocks the replica
 // overwrites during the test are preserved first (ReplicaSession calls `preserve`), the same
 // copy-before-write a recovery point uses.
-import type { BlockDevice, Codec, IoResult, Payload } from '../../ports.js';
+import type { BlockDevice, Codec, Extent, IoResult, Payload } from '../../ports.js';
 import { join } from '../../data-plane/coalesce.js';
 
 export class TestDisk implements BlockDevice {
@@ -61,6 +61,11 @@ export class TestDisk implements BlockDevice {
   write(start: number, payload: Payload, done: (result: IoResult<void>) => void): void {
     for (let i = 0; i < payload.blockCount; i++) this.written.set(start + i, this.codec.slice(payload, i, 1));
     this.replica.flush(() => done({ ok: true, value: undefined })); // asynchronous, never touches the replica's data
+  }
+
+  writeMany(extents: readonly Extent[], done: (result: IoResult<void>) => void): void {
+    for (const extent of extents) for (let i = 0; i < extent.payload.blockCount; i++) this.written.set(extent.start + i, this.codec.slice(extent.payload, i, 1));
+    this.replica.flush(() => done({ ok: true, value: undefined }));
   }
 
   flush(done: (result: IoResult<void>) => void): void {
