@@ -11,3 +11,14 @@ export const EXIT_USAGE = 2;
 export class UsageError extends Error {
   override readonly name = 'UsageError';
 }
+
+let failed = false;
+
+/** A command found a verdict other than pass: the process exits with EXIT_FAILED. */
+export function markFailed(): void {
+  failed = true;
+}
+
+export function anyFailed(): boolean {
+  return failed;
+}

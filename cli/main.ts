@@ -7,7 +7,8 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { registerBench } from './commands/bench.js';
-import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError } from './exit.js';
+import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError, anyFailed } from './exit.js';
+import { registerRun } from './commands/run.js';
 
 export function buildProgram(): Command {
   const program = new Command('lab')
@@ -15,6 +16,7 @@ export function buildProgram(): Command {
     .version(packageVersion())
     .exitOverride()
     .configureOutput({ outputError: (message, write) => write(`lab: ${oneLine(message)}\n`) });
+  registerRun(program);
   registerBench(program);
   return program;
 }
@@ -23,7 +25,7 @@ export function buildProgram(): Command {
 export async function main(argv: readonly string[]): Promise<number> {
   try {
     await buildProgram().parseAsync([...argv], { from: 'user' });
-    return EXIT_OK;
+    return anyFailed() ? EXIT_FAILED : EXIT_OK;
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode === 0 ? EXIT_OK : EXIT_USAGE; // commander printed it
     if (error instanceof UsageError) {

@@ -6,7 +6,7 @@ import { createActor } from 'xstate';
 import { nearMiss, protectedItemLifecycle, validateTopology, type LifecycleEvent } from '../model/index.js';
 import { errorAt, InputErrors, parseYaml, validateYaml, type InputError, type ParsedYaml } from './load-errors.js';
 import { scenarioTopology } from './scenario-model.js';
-import { isOperation, ScenarioSchema, type Scenario, type ScenarioOperation } from './schema.js';
+import { isFault, isOperation, isPlanEvent, ScenarioSchema, type Scenario, type ScenarioOperation } from './schema.js';
 
 export function loadScenario(file: string, text: string): Scenario {
   const parsed = parseYaml(file, text);
@@ -35,6 +35,9 @@ function semanticErrors(parsed: ParsedYaml, scenario: Scenario): InputError[] {
       if (vm.replicaHost !== undefined && !hostIds.has(vm.replicaHost)) at(['vms', i, 'replicaHost'], `unknown host "${vm.replicaHost}"${nearMiss(vm.replicaHost, hostIds)}`);
     });
   }
+  if (scenario.policy.initialReplication === 'offline-media') {
+    at(['policy', 'initialReplication'], 'offline-media initial replication is not implemented by this lab yet: use network-now, network-scheduled or existing-vm');
+  }
   if (errors.length > 0) return errors;
   const topology = scenarioTopology(scenario);
   for (const problem of validateTopology(topology)) {
@@ -47,10 +50,18 @@ function semanticErrors(parsed: ParsedYaml, scenario: Scenario): InputError[] {
   scenario.timeline.forEach((event, i) => {
     if (isOperation(event)) {
       if (!vmIds.has(event.vm)) at(['timeline', i, 'vm'], `unknown VM "${event.vm}"${nearMiss(event.vm, vmIds)}`);
-      if (event.at > scenario.duration) at(['timeline', i, 'at'], `is after the end of the safety phase (duration)`);
+      if (event.at > scenario.duration) at(['timeline', i, 'at'], afterEnd(event.at, scenario.duration));
       return;
     }
-    if (event.at > scenario.duration) at(['timeline', i, 'at'], `is after the end of the safety phase (duration)`);
+    if (isPlanEvent(event)) {
+      const plans = new Set(scenario.recoveryPlans.map((p) => p.name));
+      if (!plans.has(event.plan)) at(['timeline', i, 'plan'], `unknown recovery plan "${event.plan}"${nearMiss(event.plan, plans)}`);
+      if (event.at > scenario.duration) at(['timeline', i, 'at'], afterEnd(event.at, scenario.duration));
+      return;
+    }
+    if (event.at > scenario.duration) at(['timeline', i, 'at'], afterEnd(event.at, scenario.duration));
+    // The runner heals a partition only when the safety phase ends: a "for" would be ignored.
+    if (event.fault === 'partition' && event.for !== undefined) at(['timeline', i, 'for'], 'a partition lasts until the end of the safety phase; use a "clog" fault for a timed outage');
     if (event.host !== undefined && !allHosts.has(event.host)) at(['timeline', i, 'host'], `unknown host "${event.host}"${nearMiss(event.host, allHosts)}`);
     if (event.link !== undefined && !linkIds.has(event.link)) at(['timeline', i, 'link'], `unknown link "${event.link}"${nearMiss(event.link, linkIds)}`);
     if (event.between !== undefined) event.between.forEach((s, j) => !siteIds.has(s) && at(['timeline', i, 'between', j], `unknown site "${s}"${nearMiss(s, siteIds)}`));
@@ -59,6 +70,13 @@ function semanticErrors(parsed: ParsedYaml, scenario: Scenario): InputError[] {
     if (event.fault === 'partition' && event.between === undefined) at(['timeline', i], 'a partition needs "between: [siteA, siteB]"');
     if (['latent-sector-error', 'bit-rot'].includes(event.fault) && (event.vm === undefined || !vmIds.has(event.vm))) at(['timeline', i], `a ${event.fault} fault needs the "vm" whose disk it damages`);
   });
+  scenario.recoveryPlans.forEach((plan, p) =>
+    plan.groups.forEach((group, g) =>
+      group.vms.forEach((vm, v) => {
+        if (!vmIds.has(vm)) at(['recoveryPlans', p, 'groups', g, 'vms', v], `unknown VM "${vm}"${nearMiss(vm, vmIds)}`);
+      }),
+    ),
+  );
   for (const [vm, index] of Object.keys(scenario.expect.finalState).map((v, i) => [v, i] as const)) {
     if (!vmIds.has(vm)) at(['expect', 'finalState', vm], `unknown VM "${vm}"${nearMiss(vm, vmIds)} (entry ${index + 1})`);
   }
@@ -76,13 +94,43 @@ const EVENT_OF: Record<ScenarioOperation['op'], LifecycleEvent['type'] | null> =
   resume: 'RESUME',
   resync: 'RESYNC',
   'shutdown-vm': null,
+  'test-failover': 'TEST_FAILOVER',
+  'test-cleanup': 'TEST_CLEANUP',
 };
+
+/** What the lifecycle expects next, by the state the item would be in. */
+const HINTS: Record<string, string> = {
+  failedOver: ': commit the failover first',
+  committed: ': reverse-replicate first (a failback is a planned failover of a reverse-replicating item)',
+  paused: ': resume first',
+  unprotected: ': enable protection first',
+};
+
+function afterEnd(at: number, duration: number): string {
+  return `${formatDuration(at)} is after the end of the safety phase (duration ${formatDuration(duration)}); the operation would never run`;
+}
+
+/** 5400000000 -> "1h30m". */
+function formatDuration(micros: number): string {
+  const units: Array<[string, number]> = [['d', 86_400_000_000], ['h', 3_600_000_000], ['m', 60_000_000], ['s', 1_000_000], ['ms', 1000], ['us', 1]];
+  let rest = micros;
+  let text = '';
+  for (const [unit, size] of units) {
+    if (rest >= size) {
+      text += `${Math.floor(rest / size)}${unit}`;
+      rest %= size;
+    }
+  }
+  return text === '' ? '0' : text;
+}
 
 /** Walks each VM's operations through the reference lifecycle, assuming each succeeds and that
  *  initial replication completes between operations: an operation the lifecycle forbids must be
  *  marked `expect: refused` (an operator mistake), else the file is wrong. */
 function sequenceErrors(parsed: ParsedYaml, scenario: Scenario, vmIds: ReadonlySet<string>): InputError[] {
   const errors: InputError[] = [];
+  const faultTimes = scenario.timeline.filter(isFault).map((e) => e.at);
+  const faultBefore = (at: number) => scenario.randomFaults !== undefined || faultTimes.some((t) => t < at);
   const operations = scenario.timeline.map((e, i) => [e, i] as const).filter(([e]) => isOperation(e)) as Array<readonly [ScenarioOperation, number]>;
   for (const vm of vmIds) {
     const actor = createActor(protectedItemLifecycle).start();
@@ -92,11 +140,17 @@ function sequenceErrors(parsed: ParsedYaml, scenario: Scenario, vmIds: ReadonlyS
       settle(actor);
       const event = EVENT_OF[op.op];
       if (event === null) continue;
+      // Resync answers a fault (log overflow, a host crash): when a fault can have broken
+      // tracking before the operation, the item may by then be in Resync Required.
+      if (event === 'RESYNC' && !actor.getSnapshot().can({ type: event }) && faultBefore(op.at) && actor.getSnapshot().can({ type: 'RESYNC_REQUIRED' })) {
+        actor.send({ type: 'RESYNC_REQUIRED' });
+      }
       const allowed = actor.getSnapshot().can({ type: event });
       if (!allowed && op.expect !== 'refused') {
         const state = actor.getSnapshot();
+        const hint = HINTS[stateName(state.value)] ?? '';
         errors.push(
-          errorAt(parsed, ['timeline', index, 'op'], `${op.op} on ${vm} is not allowed after the operations before it (the item would be ${String(state.value)}, direction ${state.context.direction}); mark it "expect: refused" if it is a deliberate operator mistake`),
+          errorAt(parsed, ['timeline', index, 'op'], `${op.op} on ${vm} is not allowed after the operations before it (the item would be ${stateName(state.value)}, direction ${state.context.direction})${hint}; mark it "expect: refused" if it is a deliberate operator mistake`),
         );
       }
       if (allowed && op.expect !== 'refused') actor.send({ type: event });
@@ -104,6 +158,11 @@ function sequenceErrors(parsed: ParsedYaml, scenario: Scenario, vmIds: ReadonlyS
     actor.stop();
   }
   return errors;
+}
+
+/** "protected" for the nested value { protected: 'normal' }. */
+function stateName(value: unknown): string {
+  return typeof value === 'string' ? value : Object.keys(value as object)[0];
 }
 
 function settle(actor: ReturnType<typeof createActor<typeof protectedItemLifecycle>>): void {

@@ -17,7 +17,8 @@ import { PrimarySession, ReplicaSession, type OperationResult } from '../engine/
 import { describeFault, randomFaultPlan, sortFaultPlan, type Fault, type FaultPlanEntry, type Guest } from '../sim/index.js';
 import { buildHyperVLab, type HyperVLab } from './hyperv-lab.js';
 import { scenarioPolicy, scenarioTopology, scenarioWorkload } from './scenario-model.js';
-import { isOperation, type Scenario, type ScenarioFault, type ScenarioOperation } from './schema.js';
+import { isFault, isOperation, isPlanEvent, type Scenario, type ScenarioFault, type ScenarioOperation, type ScenarioPlanEvent } from './schema.js';
+import type { PlanRun, RecoveryPlan } from '../engine/index.js';
 import { TOLERATED_FAULT_KINDS } from './tolerated-faults.js';
 import { contentOf, hashWith, matchNear, matchingInstant } from './checkers/image-match.js';
 import { Telemetry } from './telemetry.js';
@@ -85,6 +86,7 @@ export class ScenarioRun {
       if (!explicitEnable.has(vm.vmId)) this.operate({ at: 0, op: 'enable', vm: vm.vmId, point: 'latest', shutDownAndSync: false, expect: 'ok' });
     }
     for (const op of operations) world.kernel.scheduleAt(op.at as Instant, 'scenario:operation', () => this.operate(op));
+    for (const event of this.scenario.timeline.filter(isPlanEvent)) world.kernel.scheduleAt(event.at as Instant, 'scenario:recovery-plan', () => this.runPlan(event));
     const plan = this.faultPlan();
     world.applyFaults(plan);
     for (const entry of plan) if (entry.fault.kind === 'clock-skew') this.maxSkew = Math.max(this.maxSkew, Math.abs(entry.fault.offset));
@@ -92,7 +94,7 @@ export class ScenarioRun {
   }
 
   private faultPlan(): FaultPlanEntry[] {
-    const timed = this.scenario.timeline.filter((e): e is ScenarioFault => !isOperation(e)).map((e) => ({ at: e.at as Instant, fault: toFault(e) }));
+    const timed = this.scenario.timeline.filter(isFault).map((e) => ({ at: e.at as Instant, fault: toFault(e) }));
     const random = this.scenario.randomFaults;
     const drawn =
       random === undefined
@@ -133,6 +135,60 @@ export class ScenarioRun {
         return controller.resync(op.vm, done);
       case 'shutdown-vm':
         return this.lab.world.management.request(hosts.active, 'hvr', { op: 'shutdown-vm', vmId: op.vm }, () => undefined);
+      case 'test-failover': {
+        const pointId = op.point === 'latest' ? undefined : this.pointIdAt(op.vm, hosts.replica, op.point);
+        return controller.testFailover(op.vm, { pointId, network: 'isolated' }, done);
+      }
+      case 'test-cleanup':
+        return controller.testCleanup(op.vm, (result) => {
+          this.checkTestIsolation(op.vm);
+          done(result);
+        });
+    }
+  }
+
+  // --- recovery plans --------------------------------------------------------------------------
+
+  private readonly planRuns = new Map<string, PlanRun>();
+
+  private runPlan(event: ScenarioPlanEvent): void {
+    const spec = this.scenario.recoveryPlans.find((p) => p.name === event.plan)!;
+    if (event.action === 'acknowledge') {
+      const acknowledged = this.planRuns.get(event.plan)?.acknowledge() ?? false;
+      if (!acknowledged && event.expect === 'ok') this.violate('expectation', event.plan, `no manual action of plan ${event.plan} was waiting at ${seconds(event.at)}s`);
+      return;
+    }
+    const plan: RecoveryPlan = {
+      name: spec.name,
+      groups: spec.groups.map((g) => ({
+        items: g.vms,
+        pre: g.pre.map(toPlanAction),
+        post: g.post.map(toPlanAction),
+      })),
+    };
+    const kind = event.action === 'planned-failover' ? 'planned' : event.action === 'unplanned-failover' ? 'unplanned' : 'test';
+    for (const item of plan.groups.flatMap((g) => g.items)) {
+      const hosts = this.lab.controller.hostsOf(item);
+      if (kind !== 'test') this.failovers.set(item, { kind, at: this.lab.world.now(), exposureMicros: kind === 'planned' ? 0 : this.telemetry.exposureNow(item), fromHost: hosts.active });
+    }
+    const run = this.lab.controller.runRecoveryPlan(plan, kind, (finished) => {
+      const ok = finished.job.status === 'succeeded';
+      if (event.expect === 'ok' && !ok) this.violate('expectation', event.plan, `recovery plan ${event.plan} (${kind}) ended ${finished.status()}: ${finished.job.error ?? ''}`);
+      if (event.expect === 'refused' && ok) this.violate('expectation', event.plan, `recovery plan ${event.plan} (${kind}) was expected to fail but succeeded`);
+    });
+    this.planRuns.set(event.plan, run);
+  }
+
+  /** test-failover-isolation: no id a test VM wrote is on a replica or primary disk. */
+  private checkTestIsolation(vmId: string): void {
+    const world = this.lab.world;
+    for (const disk of world.disks.values()) {
+      for (const [block, id] of disk.writtenBlocks()) {
+        if (world.testWriteIds.has(id)) {
+          this.violate('test-failover-isolation', vmId, `block ${block} of ${disk.deviceId} holds a write of a test VM`);
+          return;
+        }
+      }
     }
   }
 
@@ -204,6 +260,7 @@ export class ScenarioRun {
       this.lab.world.healAll();
       this.liveness();
       this.checkRecoveryPoints();
+      if (this.lab.world.testWriteIds.size > 0) this.checkTestIsolation('*');
       this.checkExpectations();
     } catch (error) {
       crash = error instanceof Error ? `${error.name}: ${error.message}\n${(error.stack ?? '').split('\n').slice(1, 6).join('\n')}` : String(error);
@@ -339,6 +396,10 @@ function countAcknowledgedBetween(truth: Guest['truths'][number], from: number, 
     if (change.at <= to && change.kind === 'acknowledged-write') count++;
   }
   return count;
+}
+
+function toPlanAction(action: Scenario['recoveryPlans'][number]['groups'][number]['pre'][number]): RecoveryPlan['groups'][number]['pre'] extends readonly (infer A)[] | undefined ? A : never {
+  return 'script' in action ? { kind: 'script', name: action.script, duration: action.duration as never, fails: action.fails } : { kind: 'manual', name: action.manual };
 }
 
 function toFault(event: ScenarioFault): Fault {

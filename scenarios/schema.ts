@@ -88,6 +88,8 @@ export const OPERATIONS = [
   'resume',
   'resync',
   'shutdown-vm',
+  'test-failover',
+  'test-cleanup',
 ] as const;
 
 const Operation = z.strictObject({
@@ -99,6 +101,27 @@ const Operation = z.strictObject({
   shutDownAndSync: z.boolean().default(false),
   /** What the operation must do: succeed, or be refused (an operator mistake). */
   expect: z.enum(['ok', 'refused']).default('ok'),
+});
+
+/** Runs a recovery plan, or acknowledges the manual action it waits for. */
+const PlanEvent = z.strictObject({
+  at: durationField,
+  plan: id,
+  action: z.enum(['planned-failover', 'unplanned-failover', 'test-failover', 'acknowledge']),
+  expect: z.enum(['ok', 'refused']).default('ok'),
+});
+
+const PlanAction = z.union([
+  z.strictObject({ script: z.string(), duration: durationField.default(30_000_000), fails: z.boolean().default(false) }),
+  z.strictObject({ manual: z.string() }),
+]);
+
+const RecoveryPlanSpec = z.strictObject({
+  name: id,
+  groups: z
+    .array(z.strictObject({ vms: z.array(id).min(1), pre: z.array(PlanAction).default([]), post: z.array(PlanAction).default([]) }))
+    .min(1)
+    .max(7, { error: 'a recovery plan has at most 7 groups' }),
 });
 
 const FAULT_NAMES = [
@@ -160,7 +183,8 @@ export const ScenarioSchema = z.strictObject({
   vms: z.union([z.array(Vm).min(1), VmFleet]),
   policy: Policy.default(Policy.parse({})),
   workload: Workload.default(Workload.parse({})),
-  timeline: z.array(z.union([Operation, FaultEvent])).default([]),
+  timeline: z.array(z.union([Operation, FaultEvent, PlanEvent])).default([]),
+  recoveryPlans: z.array(RecoveryPlanSpec).default([]),
   randomFaults: z.strictObject({ intensity: z.number().positive(), kinds: z.union([z.literal('swarm'), z.array(z.enum(FAULT_NAMES))]).default('swarm') }).optional(),
   knobs: z.array(Knob).default([]),
   expect: Expectations.default(Expectations.parse({})),
@@ -171,8 +195,20 @@ export type Scenario = z.output<typeof ScenarioSchema>;
 export type ScenarioOperation = z.output<typeof Operation>;
 export type ScenarioFault = z.output<typeof FaultEvent>;
 
-export function isOperation(event: ScenarioOperation | ScenarioFault): event is ScenarioOperation {
+export type ScenarioPlanEvent = z.output<typeof PlanEvent>;
+export type ScenarioRecoveryPlan = z.output<typeof RecoveryPlanSpec>;
+export type TimelineEvent = ScenarioOperation | ScenarioFault | ScenarioPlanEvent;
+
+export function isOperation(event: TimelineEvent): event is ScenarioOperation {
   return 'op' in event;
+}
+
+export function isPlanEvent(event: TimelineEvent): event is ScenarioPlanEvent {
+  return 'plan' in event;
+}
+
+export function isFault(event: TimelineEvent): event is ScenarioFault {
+  return 'fault' in event;
 }
 
 /** The JSON Schema editors use to complete and check scenario files. */
