@@ -68,7 +68,7 @@ const deterministic = {
 };
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'out/**', 'reports-out/**', '.stryker-tmp/**', 'cli/lab.mjs'] },
+  { ignores: ['node_modules/**', 'out/**', 'reports-out/**', '.stryker-tmp/**', '.scratch/**', 'test-output/**', 'lab-report/**', 'cli/lab.mjs'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

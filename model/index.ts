@@ -7,3 +7,4 @@ export * from './topology.js';
 export * from './lifecycle.js';
 export * from './invariants.js';
 export * from './run-record.js';
+export * from './scout-topology.js';

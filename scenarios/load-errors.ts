@@ -52,10 +52,12 @@ export function validateYaml<S extends z.ZodType>(parsed: ParsedYaml, schema: S)
   throw new InputErrors(result.error.issues.map((issue) => issueToError(parsed, issue, schema)));
 }
 
-function issueToError(parsed: ParsedYaml, issue: z.core.$ZodIssue, schema: z.ZodType): InputError {
+function issueToError(parsed: ParsedYaml, original: z.core.$ZodIssue, schema: z.ZodType): InputError {
+  const issue = settleUnion(original);
   const path = issue.path.map((p) => (typeof p === 'number' ? p : String(p)));
   let message = issue.message;
   let node = nodeAt(parsed.doc, path);
+  const value = valueAt(parsed.value, path);
   if (issue.code === 'unrecognized_keys') {
     const container = node.node;
     const key = issue.keys[0];
@@ -65,14 +67,49 @@ function issueToError(parsed: ParsedYaml, issue: z.core.$ZodIssue, schema: z.Zod
       const pair = container.items.find((p) => isPair(p) && isScalar(p.key) && p.key.value === key);
       if (pair !== undefined && isScalar(pair.key) && pair.key.range) node = { node: pair.key, exact: true };
     }
-  } else if (issue.code === 'invalid_value') {
-    message = `${issue.message}`;
-  } else if (issue.code === 'invalid_type' && !node.exact) {
+  } else if (value === undefined && path.length > 0) {
     message = `missing required field "${path[path.length - 1]}"`;
+  } else if (issue.code === 'invalid_value') {
+    const allowed = issue.values.map(String);
+    message = `${JSON.stringify(value)} is not allowed here: expected one of ${allowed.join(', ')}${typeof value === 'string' ? nearMiss(value, allowed) : ''}`;
+  } else if (issue.code === 'invalid_union') {
+    const expected = [...new Set(issue.errors.flat().flatMap((inner) => (inner.code === 'invalid_type' ? [inner.expected] : [])))];
+    if (expected.length > 0) message = `expected ${expected.join(' or ')}, got ${describeValue(value)}`;
+  } else if (issue.code === 'invalid_type') {
+    message = `expected ${issue.expected}, got ${describeValue(value)}`;
   }
   const offset = node.node?.range?.[0] ?? 0;
   const { line, col } = parsed.lines.linePos(offset);
   return { file: parsed.file, line, column: col, path: path.join('.'), message };
+}
+
+/** A union (a VM list or a fleet; an operation, a fault or a plan event) reports the issues of
+ *  every option. The option the author meant is the one that fits best: not rejected outright
+ *  for its type, then the fewest issues, then the issue deepest into the value. */
+function settleUnion(issue: z.core.$ZodIssue): z.core.$ZodIssue {
+  if (issue.code !== 'invalid_union') return issue;
+  const fits = issue.errors.filter((option) => option.length > 0 && !option.every((inner) => inner.code === 'invalid_type' && inner.path.length === 0));
+  if (fits.length === 0) return issue;
+  const depth = (option: readonly z.core.$ZodIssue[]) => Math.max(...option.map((inner) => inner.path.length));
+  const best = [...fits].sort((a, b) => a.length - b.length || depth(b) - depth(a))[0];
+  const inner = [...best].sort((a, b) => b.path.length - a.path.length)[0];
+  return settleUnion({ ...inner, path: [...issue.path, ...inner.path] } as z.core.$ZodIssue);
+}
+
+function valueAt(root: unknown, path: readonly (string | number)[]): unknown {
+  let value = root;
+  for (const segment of path) {
+    if (value === null || typeof value !== 'object') return undefined;
+    value = (value as Record<string | number, unknown>)[segment];
+  }
+  return value;
+}
+
+function describeValue(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'object') return 'a mapping';
+  return `${typeof value} ${JSON.stringify(value)}`;
 }
 
 interface SchemaDef {

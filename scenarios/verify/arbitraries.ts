@@ -1,0 +1,177 @@
+// fast-check arbitraries for whole experiments (issue: verification, point 1): topology, policy,
+// workload, operator steps and timed faults. Each experiment profile narrows the space to what a
+// property needs (a failover cycle, unplanned failovers, resyncs...), and everything is built from
+// fc.record / fc.array / fc.constantFrom / .map, so a failing experiment shrinks on its own to
+// fewer steps, fewer faults and smaller numbers: a minimal timeline.
+import fc from 'fast-check';
+import type { OperatorEvent } from './lifecycle-walk.js';
+import { TOLERATED_FAULT_KINDS } from '../tolerated-faults.js';
+import type { CopyFrequency, Experiment, ExperimentFaultKind, ExperimentPolicy, ExperimentShape, ExperimentWorkload, InitialReplication } from './experiment.js';
+import { planTimeline, type FaultChoice, type StepChoice, type UnplannedStyle } from './timeline-plan.js';
+
+/** What an experiment may contain. Every field is a list of allowed values (the first is what
+ *  shrinking goes towards) or a range. */
+export interface ExperimentProfile {
+  readonly name: string;
+  readonly vmCount: readonly [number, number];
+  readonly disksPerVm: readonly [number, number];
+  readonly diskSizesMiB: readonly number[];
+  readonly bandwidthsMbps: readonly number[];
+  readonly copyFrequencies: readonly CopyFrequency[];
+  readonly recoveryPoints: readonly [number, number];
+  readonly appConsistentHours: readonly number[];
+  readonly initialReplication: readonly InitialReplication[];
+  readonly churnMiBPerDay: readonly [number, number];
+  readonly hotSetPercent: readonly [number, number];
+  readonly steps: readonly [number, number];
+  readonly events?: readonly OperatorEvent[];
+  /** Chance of a mistake per step, in percent. */
+  readonly mistakePercent: number;
+  readonly unplannedStyles: readonly UnplannedStyle[];
+  readonly faults: readonly [number, number];
+  readonly faultKinds: readonly ExperimentFaultKind[];
+  readonly faultMinutes: readonly [number, number];
+  readonly gapMinutes: readonly [number, number];
+  readonly tailMinutes: readonly [number, number];
+  /** Reordering: the longest extra delay, in seconds. */
+  readonly reorderSeconds: readonly [number, number];
+}
+
+/** Only faults the product claims to tolerate (scenarios/tolerated-faults.ts). */
+export const RANDOM_FAULT_KINDS: readonly ExperimentFaultKind[] = TOLERATED_FAULT_KINDS.filter((k): k is ExperimentFaultKind =>
+  ['partition', 'clog', 'loss', 'duplication', 'reordering', 'corruption', 'throttle', 'host-crash', 'power-loss', 'clock-skew'].includes(k),
+);
+
+/** The broad profile: everything the engine supports, small enough for ~0.1-0.5 s a run. */
+export const BROAD_PROFILE: ExperimentProfile = {
+  name: 'broad',
+  vmCount: [1, 3],
+  disksPerVm: [1, 2],
+  diskSizesMiB: [8, 16, 32, 64],
+  bandwidthsMbps: [100, 20, 1000],
+  copyFrequencies: ['5m', '30s', '15m'],
+  recoveryPoints: [0, 4],
+  appConsistentHours: [0, 1, 2],
+  initialReplication: ['network-now', 'existing-vm', 'network-scheduled'],
+  churnMiBPerDay: [256, 4096],
+  hotSetPercent: [5, 30],
+  steps: [0, 7],
+  mistakePercent: 20,
+  unplannedStyles: ['shutdown', 'sync', 'crash'],
+  faults: [0, 4],
+  faultKinds: RANDOM_FAULT_KINDS,
+  faultMinutes: [1, 30],
+  gapMinutes: [3, 25],
+  tailMinutes: [20, 60],
+  reorderSeconds: [1, 20],
+};
+
+const range = ([min, max]: readonly [number, number]) => fc.integer({ min, max });
+const oneOf = <T>(values: readonly T[]) => fc.constantFrom(...values);
+
+export function shapeArbitrary(p: ExperimentProfile): fc.Arbitrary<ExperimentShape> {
+  return fc.record({
+    vmCount: range(p.vmCount),
+    disksPerVm: range(p.disksPerVm),
+    diskSizeMiB: oneOf(p.diskSizesMiB),
+    usedPercent: fc.integer({ min: 10, max: 60 }),
+    bandwidthMbps: oneOf(p.bandwidthsMbps),
+  });
+}
+
+export function policyArbitrary(p: ExperimentProfile): fc.Arbitrary<ExperimentPolicy> {
+  return fc.record({
+    copyFrequency: oneOf(p.copyFrequencies),
+    recoveryPoints: range(p.recoveryPoints),
+    appConsistentHours: oneOf(p.appConsistentHours),
+    compression: fc.boolean().map((b) => !b),
+    initialReplication: oneOf(p.initialReplication),
+    initialDelayMinutes: fc.integer({ min: 5, max: 20 }),
+  });
+}
+
+export function workloadArbitrary(p: ExperimentProfile): fc.Arbitrary<ExperimentWorkload> {
+  return fc.record({
+    churnMiBPerDay: range(p.churnMiBPerDay),
+    diurnal: fc.constantFrom('flat' as const, 'office-hours' as const),
+    hotSetPercent: range(p.hotSetPercent),
+    hotSetSharePercent: fc.integer({ min: 50, max: 90 }),
+    bursts: fc.boolean(),
+    dependentWritesPercent: fc.constantFrom(0, 10, 30),
+  });
+}
+
+export function stepArbitrary(p: ExperimentProfile): fc.Arbitrary<StepChoice> {
+  return fc.record({
+    vm: fc.nat({ max: 2 }),
+    pick: fc.nat({ max: 11 }),
+    mistake: fc.integer({ min: 0, max: 99 }).map((n) => n < p.mistakePercent),
+    gapMinutes: range(p.gapMinutes),
+    unplanned: oneOf(p.unplannedStyles),
+  });
+}
+
+export function faultArbitrary(p: ExperimentProfile): fc.Arbitrary<FaultChoice> {
+  return fc.record({
+    window: fc.nat({ max: 8 }),
+    offsetPermille: fc.nat({ max: 999 }),
+    kind: oneOf(p.faultKinds),
+    lengthMinutes: range(p.faultMinutes),
+    probabilityPercent: fc.constantFrom(10, 30, 50, 100),
+    bandwidthMbps: fc.constantFrom(1, 5, 10),
+    offsetSeconds: range(p.reorderSeconds),
+    restartAfterMinutes: fc.integer({ min: 1, max: 10 }),
+    secondaryHost: fc.boolean(),
+    direction: fc.constantFrom('both' as const, 'a-to-b' as const, 'b-to-a' as const),
+  });
+}
+
+/** The raw draws of one experiment, before the timeline is planned. */
+export interface ExperimentDraw {
+  readonly seed: number;
+  readonly shape: ExperimentShape;
+  readonly policy: ExperimentPolicy;
+  readonly workload: ExperimentWorkload;
+  readonly steps: readonly StepChoice[];
+  readonly faults: readonly FaultChoice[];
+  readonly tailMinutes: number;
+}
+
+export function drawArbitrary(p: ExperimentProfile): fc.Arbitrary<ExperimentDraw> {
+  return fc.record({
+    seed: fc.integer({ min: 1, max: 1_000_000 }),
+    shape: shapeArbitrary(p),
+    policy: policyArbitrary(p),
+    workload: workloadArbitrary(p),
+    steps: fc.array(stepArbitrary(p), { minLength: p.steps[0], maxLength: p.steps[1] }),
+    faults: fc.array(faultArbitrary(p), { minLength: p.faults[0], maxLength: p.faults[1] }),
+    tailMinutes: range(p.tailMinutes),
+  });
+}
+
+/** Plans the timeline of a draw: the experiment ScenarioRun will run. */
+export function experimentOf(draw: ExperimentDraw, profile: Pick<ExperimentProfile, 'name' | 'events'>): Experiment {
+  const plan = planTimeline(draw.shape, draw.policy, draw.steps, draw.faults, { events: profile.events, tailMinutes: draw.tailMinutes });
+  return {
+    name: `${profile.name}-${draw.seed}`,
+    seed: draw.seed,
+    shape: draw.shape,
+    policy: draw.policy,
+    workload: draw.workload,
+    durationMinutes: plan.durationMinutes,
+    operations: plan.operations,
+    faults: plan.faults,
+    finalStates: plan.finalStates,
+    expectDataLoss: plan.expectDataLoss,
+  };
+}
+
+/** Whole experiments of a profile; they shrink to minimal timelines. */
+export function experimentArbitrary(profile: ExperimentProfile): fc.Arbitrary<Experiment> {
+  return drawArbitrary(profile).map((draw) => experimentOf(draw, profile));
+}
+
+/** A profile with some fields replaced (properties narrow the broad one). */
+export function profile(name: string, overrides: Partial<ExperimentProfile>): ExperimentProfile {
+  return { ...BROAD_PROFILE, ...overrides, name };
+}
