@@ -29,7 +29,8 @@ export async function main(argv: readonly string[]): Promise<number> {
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode === 0 ? EXIT_OK : EXIT_USAGE; // commander printed it
     if (error instanceof UsageError) {
-      process.stderr.write(`lab: ${oneLine(error.message)}\n`);
+      // One line per problem (a bad file may have several), never a stack trace.
+      process.stderr.write(`${error.message.split('\n').map((line) => `lab: ${line}`).join('\n')}\n`);
       return EXIT_USAGE;
     }
     // A bug, not bad input: keep the stack, it is what the maintainer needs.

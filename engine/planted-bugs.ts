@@ -15,6 +15,14 @@ export const PLANTED_BUGS = [
   'reverse-replication-wrong-direction',
   /** A message from a previous pairing epoch is accepted. */
   'accept-stale-message',
+  /** Scout: the unified agent loses one captured write in a thousand. */
+  'scout-agent-drops-write',
+  /** Scout: a planned failover does not ship the final tag and the writes before it. */
+  'scout-skip-final-drain',
+  /** Scout: the master target does not save old data to the retention journal before overwriting. */
+  'scout-skip-retention-undo',
+  /** Scout: the master target acknowledges a batch before its writes are durable. */
+  'scout-ack-before-flush',
 ] as const;
 
 export type PlantedBug = (typeof PLANTED_BUGS)[number];

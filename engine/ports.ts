@@ -213,8 +213,17 @@ export interface Hypervisor {
   deleteTestVm(vmId: string, done: (result: VmPowerResult) => void): void;
 }
 
+/** Offline media (initial replication by disk shipping, DOMAIN.md rule 2): an export is handed
+ *  to a courier and arrives at the destination host after the shipping delay, reliably. */
+export interface OfflineMedia {
+  ship(toHost: string, label: string, contents: unknown, delay: Duration, done: (result: { ok: boolean }) => void): void;
+  /** The handler for media that arrive at this host (one handler; a later call replaces it). */
+  onArrival(handler: (label: string, contents: unknown) => void): void;
+}
+
 export interface HyperVHostPorts extends HostPorts {
   readonly hypervisor: Hypervisor;
+  readonly media: OfflineMedia;
 }
 
 // ---------------------------------------------------------------------------------------------

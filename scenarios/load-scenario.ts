@@ -3,9 +3,9 @@
 // lifecycle forbids, such as a failback with no reverse replication before it). Every error
 // names file, line and column; nothing runs unless the whole file is valid.
 import { createActor } from 'xstate';
-import { nearMiss, protectedItemLifecycle, validateTopology, type LifecycleEvent } from '../model/index.js';
+import { nearMiss, protectedItemLifecycle, validateHyperVPolicy, validateTopology, type LifecycleEvent } from '../model/index.js';
 import { errorAt, InputErrors, parseYaml, validateYaml, type InputError, type ParsedYaml } from './load-errors.js';
-import { scenarioTopology } from './scenario-model.js';
+import { scenarioPolicy, scenarioTopology } from './scenario-model.js';
 import { isFault, isOperation, isPlanEvent, ScenarioSchema, type Scenario, type ScenarioOperation } from './schema.js';
 
 export function loadScenario(file: string, text: string): Scenario {
@@ -35,10 +35,18 @@ function semanticErrors(parsed: ParsedYaml, scenario: Scenario): InputError[] {
       if (vm.replicaHost !== undefined && !hostIds.has(vm.replicaHost)) at(['vms', i, 'replicaHost'], `unknown host "${vm.replicaHost}"${nearMiss(vm.replicaHost, hostIds)}`);
     });
   }
-  if (scenario.policy.initialReplication === 'offline-media') {
-    at(['policy', 'initialReplication'], 'offline-media initial replication is not implemented by this lab yet: use network-now, network-scheduled or existing-vm');
-  }
   if (errors.length > 0) return errors;
+  const policyFields: Record<string, string> = {
+    copyFrequencySeconds: 'copyFrequency',
+    additionalRecoveryPoints: 'recoveryPoints',
+    appConsistentFrequencyHours: 'appConsistentEvery',
+    'initialReplication.startDelay': 'initialReplicationStartAfter',
+    'initialReplication.shippingDelay': 'mediaShippingTime',
+  };
+  for (const problem of validateHyperVPolicy(scenarioPolicy(scenario))) {
+    const field = problem.field.replace(/^policy\./, '');
+    at(['policy', policyFields[field] ?? field], problem.message);
+  }
   const topology = scenarioTopology(scenario);
   for (const problem of validateTopology(topology)) {
     const path = problem.field.replace(/^topology\./, '').split(/[.[\]]+/).filter((s) => s !== '').map((s) => (/^\d+$/.test(s) ? Number(s) : s));

@@ -39,6 +39,8 @@ interface FailoverContext {
   readonly at: number;
   readonly exposureMicros: number | null;
   readonly fromHost: string;
+  /** The cut of the older recovery point an operator chose (absent: the latest). */
+  readonly chosenCut?: number;
   job?: number;
 }
 
@@ -119,8 +121,9 @@ export class ScenarioRun {
         this.failovers.set(op.vm, { kind: 'planned', at: this.lab.world.now(), exposureMicros: 0, fromHost: hosts.active });
         return controller.plannedFailover(op.vm, done);
       case 'unplanned-failover': {
-        this.failovers.set(op.vm, { kind: 'unplanned', at: this.lab.world.now(), exposureMicros: this.telemetry.exposureNow(op.vm), fromHost: hosts.active });
         const pointId = op.point === 'latest' ? undefined : this.pointIdAt(op.vm, hosts.replica, op.point);
+        const chosenCut = pointId === undefined ? undefined : this.pointCut(op.vm, hosts.replica, pointId);
+        this.failovers.set(op.vm, { kind: 'unplanned', at: this.lab.world.now(), exposureMicros: this.telemetry.exposureNow(op.vm), fromHost: hosts.active, chosenCut });
         return controller.unplannedFailover(op.vm, { pointId, shutDownAndSync: op.shutDownAndSync }, done);
       }
       case 'commit':
@@ -199,6 +202,11 @@ export class ScenarioRun {
     return points[Math.max(0, points.length - 1 - newest)]?.id;
   }
 
+  private pointCut(vm: string, replicaHost: string, pointId: number): number | undefined {
+    const session = this.lab.services.get(replicaHost)?.sessionOf(vm);
+    return session instanceof ReplicaSession ? session.history.points().find((p) => p.id === pointId)?.cutAt : undefined;
+  }
+
   private operationDone(op: ScenarioOperation, result: OperationResult): void {
     if (op.expect === 'ok' && !result.ok) this.violate('expectation', op.vm, `${op.op} at ${op.at / MICROS_PER_SECOND}s failed: ${result.error}`);
     if (op.expect === 'refused' && result.ok) this.violate('expectation', op.vm, `${op.op} at ${op.at / MICROS_PER_SECOND}s was expected to be refused but succeeded`);
@@ -224,6 +232,19 @@ export class ScenarioRun {
       const vm = this.lab.vms.find((v) => v.vmId === guest.vmId)!;
       const invariant: InvariantId = host === vm.primaryHost ? 'failback-zero-loss' : 'planned-failover-zero-loss';
       if (!equal) this.violate(invariant, guest.vmId, `after the planned failover to ${host} the disks differ from what the guest wrote before shutdown`);
+      return;
+    }
+    if (context.chosenCut !== undefined) {
+      // An older point chosen on purpose: the image must be the source image at that point's cut.
+      const slack = this.maxSkew + MICROS_PER_SECOND;
+      const at = matchNear(guest.truths, hashes, context.chosenCut, slack);
+      if (at === null) this.violate('recovery-point-exact', guest.vmId, `the recovered image on ${host} is not the source image at the chosen point's cut ${seconds(context.chosenCut)}s`);
+      else {
+        const lostWrites = guest.truths.reduce((sum, truth) => sum + countAcknowledgedBetween(truth, at, context.at), 0);
+        this.pendingLoss.push({ vm: guest.vmId, seconds: seconds(context.at - at), writes: lostWrites });
+        this.telemetry.lostWrites += lostWrites;
+      }
+      guest.truths.forEach((truth, i) => truth.rebase(world.now(), contentOf(world.disk(guest.vmId, i, host))));
       return;
     }
     // Unplanned: the image must be the source image at one instant, and the time lost must not

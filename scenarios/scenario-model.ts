@@ -52,6 +52,7 @@ export function scenarioPolicy(scenario: Scenario): HyperVReplicaPolicy {
     initialReplication: {
       method: p.initialReplication,
       startDelay: p.initialReplication === 'network-scheduled' ? ((p.initialReplicationStartAfter ?? hours(1)) as never) : undefined,
+      shippingDelay: p.initialReplication === 'offline-media' ? (p.mediaShippingTime as never) : undefined,
     },
   };
 }

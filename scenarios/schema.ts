@@ -64,6 +64,8 @@ const Policy = z.strictObject({
   compression: z.boolean().default(true),
   initialReplication: z.enum(['network-now', 'network-scheduled', 'offline-media', 'existing-vm']).default('network-now'),
   initialReplicationStartAfter: durationField.optional(),
+  /** offline-media: how long the courier takes from the primary to the replica site. */
+  mediaShippingTime: durationField.default(24 * 3_600_000_000),
   autoResync: z.boolean().default(true),
 });
 

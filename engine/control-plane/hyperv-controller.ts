@@ -81,7 +81,6 @@ export class HyperVReplicaController {
     this.operation(vmId, 'enable-protection', 'ENABLE', done, (item, job, finish) => {
       const { vm } = item;
       const start = startModeFor(vm.policy);
-      if (start === null) return finish('offline-media initial replication is not supported by this lab yet');
       item.epoch++;
       this.chain(job, finish, [
         ['create replica VM', vm.secondaryHost, { op: 'enable-replica', vmId, peerHost: vm.primaryHost, epoch: item.epoch, policy: vm.policy }],
@@ -341,7 +340,7 @@ export class HyperVReplicaController {
   }
 }
 
-function startModeFor(policy: HyperVReplicaPolicy): { kind: 'initial'; bulk: 'full' | 'compare'; delay?: Duration } | null {
+function startModeFor(policy: HyperVReplicaPolicy): { kind: 'initial'; bulk: 'full' | 'compare' | 'media'; delay?: Duration; shippingDelay?: Duration } {
   switch (policy.initialReplication.method) {
     case 'network-now':
       return { kind: 'initial', bulk: 'full' };
@@ -350,6 +349,6 @@ function startModeFor(policy: HyperVReplicaPolicy): { kind: 'initial'; bulk: 'fu
     case 'existing-vm':
       return { kind: 'initial', bulk: 'compare' };
     case 'offline-media':
-      return null;
+      return { kind: 'initial', bulk: 'media', shippingDelay: policy.initialReplication.shippingDelay };
   }
 }

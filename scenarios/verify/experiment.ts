@@ -3,7 +3,7 @@
 // derives one from a seed; either way the experiment becomes an ordinary Scenario (so that
 // ScenarioRun runs it exactly like a scenario file) and prints as a short timeline.
 import { MICROS_PER_SECOND } from '../../model/index.js';
-import { ScenarioSchema, type Scenario, type ScenarioInput } from '../schema.js';
+import { ScenarioSchema, type Scenario, type ScenarioInput, type ScenarioOperation } from '../schema.js';
 
 export type CopyFrequency = '30s' | '5m' | '15m';
 export type InitialReplication = 'network-now' | 'network-scheduled' | 'existing-vm';
@@ -29,7 +29,9 @@ export interface ExperimentPolicy {
 }
 
 export interface ExperimentWorkload {
-  readonly churnMiBPerDay: number;
+  /** Bytes each VM writes a day, as a percentage of its disks' total size (small disks must not
+   *  outgrow the log limit, half the VHD size, within one copy interval). */
+  readonly churnPercentPerDay: number;
   readonly diurnal: 'flat' | 'office-hours';
   readonly hotSetPercent: number;
   readonly hotSetSharePercent: number;
@@ -40,7 +42,7 @@ export interface ExperimentWorkload {
 /** An operation at a minute of simulated time (the scenario operation, in minutes). */
 export interface ExperimentOperation {
   readonly atMinutes: number;
-  readonly op: Exclude<Scenario['timeline'][number], { fault: unknown }>['op'];
+  readonly op: ScenarioOperation['op'];
   readonly vm: string;
   readonly point?: 'latest' | number;
   readonly shutDownAndSync?: boolean;
@@ -114,7 +116,7 @@ export function experimentScenario(experiment: Experiment): Scenario {
       autoResync: true,
     },
     workload: {
-      churn: workload.churnMiBPerDay * 1024 * 1024,
+      churn: Math.round((workload.churnPercentPerDay / 100) * shape.disksPerVm * shape.diskSizeMiB * 1024 * 1024),
       diurnal: workload.diurnal,
       hotSet: workload.hotSetPercent / 100,
       hotSetShare: workload.hotSetSharePercent / 100,
@@ -213,7 +215,7 @@ export function formatExperiment(experiment: Experiment): string {
     `experiment ${experiment.name} seed ${experiment.seed}, ${experiment.durationMinutes}m simulated`,
     `  topology: ${shape.vmCount} VM x ${shape.disksPerVm} disk x ${shape.diskSizeMiB} MiB (${shape.usedPercent}% used), wan ${shape.bandwidthMbps} Mbps`,
     `  policy: copy every ${policy.copyFrequency}, ${policy.recoveryPoints} recovery points, app-consistent every ${policy.appConsistentHours}h, compression ${policy.compression ? 'on' : 'off'}, initial ${policy.initialReplication}${policy.initialReplication === 'network-scheduled' ? ` after ${policy.initialDelayMinutes}m` : ''}`,
-    `  workload: ${workload.churnMiBPerDay} MiB/day ${workload.diurnal}, hot set ${workload.hotSetPercent}% takes ${workload.hotSetSharePercent}%${workload.bursts ? ', bursts' : ''}${workload.dependentWritesPercent > 0 ? `, ${workload.dependentWritesPercent}% dependent writes` : ''}`,
+    `  workload: ${workload.churnPercentPerDay}% of the disks a day, ${workload.diurnal}, hot set ${workload.hotSetPercent}% takes ${workload.hotSetSharePercent}%${workload.bursts ? ', bursts' : ''}${workload.dependentWritesPercent > 0 ? `, ${workload.dependentWritesPercent}% dependent writes` : ''}`,
   ];
   const events = [
     ...experiment.operations.map((o, i) => ({ at: o.atMinutes, order: i, text: describeOperation(o) })),

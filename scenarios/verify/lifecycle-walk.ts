@@ -8,11 +8,11 @@ import { protectedItemLifecycle, type LifecycleEvent } from '../../model/index.j
 import type { ScenarioOperation } from '../schema.js';
 
 export type LifecycleSnapshot = SnapshotFrom<typeof protectedItemLifecycle>;
-export type OperatorEvent = 'PLANNED_FAILOVER' | 'UNPLANNED_FAILOVER' | 'COMMIT' | 'REVERSE_REPLICATE' | 'PAUSE' | 'RESUME';
+export type OperatorEvent = 'PLANNED_FAILOVER' | 'UNPLANNED_FAILOVER' | 'COMMIT' | 'REVERSE_REPLICATE' | 'PAUSE' | 'RESUME' | 'TEST_FAILOVER' | 'TEST_CLEANUP';
 
 /** Operator events the engine can run today, and the scenario operation that sends each.
- *  TEST_FAILOVER, TEST_CLEANUP and DISABLE have no controller operation yet; RESYNC is only
- *  enabled in resyncRequired, which a quiet walk never rests in (auto resync). */
+ *  DISABLE has no controller operation yet; RESYNC is only enabled in resyncRequired, which a
+ *  quiet walk never rests in (auto resync). */
 export const OPERATOR_EVENTS: Readonly<Record<OperatorEvent, ScenarioOperation['op']>> = {
   PLANNED_FAILOVER: 'planned-failover',
   UNPLANNED_FAILOVER: 'unplanned-failover',
@@ -20,6 +20,8 @@ export const OPERATOR_EVENTS: Readonly<Record<OperatorEvent, ScenarioOperation['
   REVERSE_REPLICATE: 'reverse-replicate',
   PAUSE: 'pause',
   RESUME: 'resume',
+  TEST_FAILOVER: 'test-failover',
+  TEST_CLEANUP: 'test-cleanup',
 };
 export const OPERATOR_EVENT_TYPES = Object.keys(OPERATOR_EVENTS) as OperatorEvent[];
 
@@ -84,5 +86,7 @@ export function mistakeName(snapshot: LifecycleSnapshot, type: OperatorEvent): s
   if (type === 'PLANNED_FAILOVER' && state === 'failedOver') return 'failback before commit';
   if (type === 'REVERSE_REPLICATE' && state === 'failedOver') return 'reverse replication before commit';
   if (type === 'COMMIT' && state !== 'failedOver') return 'commit without failover';
+  if (type === 'TEST_FAILOVER' && snapshot.matches({ protected: 'testing' })) return 'second test failover';
+  if (type === 'TEST_CLEANUP') return 'test cleanup without a test';
   return `${OPERATOR_EVENTS[type]} while ${state}`;
 }

@@ -39,7 +39,22 @@ export interface PlanOptions {
   readonly events?: readonly OperatorEvent[];
   /** Minutes of quiet after the last operation (faults of the tail go there). */
   readonly tailMinutes: number;
+  /** Leave out the faults that trigger engine bugs already reported (KNOWN_ENGINE_BUGS), so
+   *  that sweeps look for new ones; the dedicated tests keep showing the known ones. */
+  readonly avoidKnownBugs?: boolean;
 }
+
+/** Engine bugs found by these properties and reported, each with the fault pattern that shows
+ *  it. `host-restart-forgets-unplanned-failover`: a replica that failed over does not persist
+ *  it, so when its host crashes or loses power before reverse replication, the session comes
+ *  back as a receiving replica (replica-session.ts failover() never persists 'failed-over'). */
+export const KNOWN_ENGINE_BUGS = ['host-restart-forgets-unplanned-failover', 'test-failover-forgotten'] as const;
+// `test-failover-forgotten`: the statechart keeps `testing` inside `protected`, so anything that
+// leaves protected while a test VM runs (pause, a forced resync after a host crash, a failover)
+// forgets the test; the replica keeps the test VM, and then a second test failover fails ("a test
+// failover is already running") and TEST_CLEANUP is refused. A host restart also drops the test
+// VM while the controller still shows `testing`. Avoided: while a VM tests, the walk only cleans
+// up, and no host fault is injected.
 
 export interface Plan {
   readonly operations: ExperimentOperation[];
@@ -65,6 +80,8 @@ const BUSY_MINUTES: Readonly<Record<ExperimentOperation['op'], number>> = {
   resume: 5,
   resync: 10,
   'shutdown-vm': 3,
+  'test-failover': 3,
+  'test-cleanup': 3,
 };
 /** A crashed active host (unplanned failover, crash style) comes back after this long. */
 const CRASH_RESTART_MINUTES = 6;
@@ -80,6 +97,7 @@ interface Window {
 }
 
 const activeHost = (snapshot: LifecycleSnapshot) => (snapshot.context.direction === 'forward' ? PRIMARY_HOST : SECONDARY_HOST);
+const otherHost = (host: string) => (host === PRIMARY_HOST ? SECONDARY_HOST : PRIMARY_HOST);
 
 export function planTimeline(shape: ExperimentShape, policy: ExperimentPolicy, steps: readonly StepChoice[], faults: readonly FaultChoice[], options: PlanOptions): Plan {
   const allowed = new Set(options.events ?? (Object.keys(OPERATOR_EVENTS) as OperatorEvent[]));
@@ -91,6 +109,10 @@ export function planTimeline(shape: ExperimentShape, policy: ExperimentPolicy, s
   let quietFrom = 2;
   let now = start;
   let unplanned = false;
+  /** Hosts running a VM that an unplanned failover moved there, and since when. */
+  const failedOverOn: Array<{ vm: string; host: string; from: number; to: number }> = [];
+  /** When each test VM runs (host faults then hit the known test-failover bug). */
+  const testing: Array<{ vm: string; from: number; to: number }> = [];
 
   const openWindow = (until: number) => {
     if (until - SETTLE_MINUTES - quietFrom >= 4) windows.push({ from: quietFrom, to: until - SETTLE_MINUTES, tail: false });
@@ -100,11 +122,23 @@ export function planTimeline(shape: ExperimentShape, policy: ExperimentPolicy, s
     const vm = `vm${(choice.vm % shape.vmCount) + 1}`;
     const walk = walks[choice.vm % shape.vmCount];
     const at = Math.max(now, quietFrom + SETTLE_MINUTES) + (operations.length === 0 ? 0 : choice.gapMinutes);
-    const emitted = choice.mistake ? mistake(walk, vm, at, choice.pick) : validStep(walk, vm, at, choice, allowed, plannedFaults);
+    const avoid = options.avoidKnownBugs === true;
+    const hazardous = (host: string) => avoid && (failedOverOn.some((h) => h.host === host && h.to === Number.POSITIVE_INFINITY) || testing.some((t) => t.to === Number.POSITIVE_INFINITY));
+    const onlyCleanup = avoid && walk.snapshot.matches({ protected: 'testing' });
+    const events = onlyCleanup ? new Set<OperatorEvent>(['TEST_CLEANUP']) : allowed;
+    const emitted = choice.mistake ? mistake(walk, vm, at, choice.pick) : validStep(walk, vm, at, choice, events, plannedFaults, hazardous);
     if (emitted === null) continue;
     openWindow(at);
     operations.push(...emitted.operations);
-    if (emitted.unplanned) unplanned = true;
+    if (emitted.unplanned) {
+      unplanned = true;
+      failedOverOn.push({ vm, host: otherHost(activeHost(walk.snapshot)), from: at, to: Number.POSITIVE_INFINITY });
+    }
+    for (const o of emitted.operations) {
+      if (o.op === 'test-failover' && o.expect === 'ok') testing.push({ vm, from: o.atMinutes, to: Number.POSITIVE_INFINITY });
+      if (o.op === 'test-cleanup' && o.expect === 'ok') for (const t of testing) if (t.vm === vm && t.to === Number.POSITIVE_INFINITY) t.to = o.atMinutes + BUSY_MINUTES['test-cleanup'];
+    }
+    for (const hazard of failedOverOn) if (hazard.vm === vm && hazard.to === Number.POSITIVE_INFINITY && emitted.operations.some((o) => o.op === 'reverse-replicate' && o.expect === 'ok')) hazard.to = at;
     now = emitted.busyUntil;
     quietFrom = emitted.busyUntil;
   }
@@ -114,7 +148,12 @@ export function planTimeline(shape: ExperimentShape, policy: ExperimentPolicy, s
   windows.push({ from: tailFrom, to: durationMinutes - 2, tail: true });
   for (const choice of faults) {
     const fault = placeFault(choice, windows);
-    if (fault !== null) plannedFaults.push(fault);
+    if (fault === null) continue;
+    const hostFault = fault.fault === 'host-crash' || fault.fault === 'power-loss';
+    const during = (span: { from: number; to: number }) => fault.atMinutes >= span.from - SETTLE_MINUTES && fault.atMinutes <= span.to;
+    const knownBug = hostFault && (failedOverOn.some((h) => h.host === fault.host && during(h)) || testing.some(during));
+    if (options.avoidKnownBugs && knownBug) continue;
+    plannedFaults.push(fault);
   }
   plannedFaults.sort((a, b) => a.atMinutes - b.atMinutes);
   const finalStates: Record<string, string> = {};
@@ -146,7 +185,15 @@ function mistake(walk: VmWalk, vm: string, at: number, pick: number): Emitted | 
   return { operations: [{ atMinutes: at, op: OPERATOR_EVENTS[type], vm, expect: 'refused', note: mistakeName(walk.snapshot, type) }], busyUntil: at + 2 };
 }
 
-function validStep(walk: VmWalk, vm: string, at: number, choice: StepChoice, allowed: ReadonlySet<OperatorEvent>, faults: ExperimentFault[]): Emitted | null {
+function validStep(
+  walk: VmWalk,
+  vm: string,
+  at: number,
+  choice: StepChoice,
+  allowed: ReadonlySet<OperatorEvent>,
+  faults: ExperimentFault[],
+  hazardous: (host: string) => boolean,
+): Emitted | null {
   const enabled = validEvents(walk.snapshot).filter((e) => allowed.has(e));
   if (enabled.length === 0) return null;
   const type = enabled[choice.pick % enabled.length];
@@ -158,7 +205,8 @@ function validStep(walk: VmWalk, vm: string, at: number, choice: StepChoice, all
     return { operations: [{ atMinutes: at, op, vm, expect: 'ok', ...(note ? { note } : {}) }], busyUntil: at + BUSY_MINUTES[op] };
   }
   const host = activeHost(before);
-  switch (choice.unplanned) {
+  const style = choice.unplanned === 'crash' && hazardous(host) ? 'shutdown' : choice.unplanned;
+  switch (style) {
     case 'sync':
       return { operations: [{ atMinutes: at, op, vm, shutDownAndSync: true, expect: 'ok' }], busyUntil: at + BUSY_MINUTES[op], unplanned: true };
     case 'shutdown':
@@ -218,6 +266,6 @@ function placeFault(choice: FaultChoice, windows: readonly Window[]): Experiment
       return { atMinutes: at, fault: choice.kind, host, restartAfterMinutes: Math.max(1, Math.min(choice.restartAfterMinutes, room)) };
     }
     case 'clock-skew':
-      return { atMinutes: at, fault: 'clock-skew', host, offsetSeconds: choice.offsetSeconds * (choice.direction === 'b-to-a' ? -1 : 1) };
+      return { atMinutes: at, fault: 'clock-skew', host, offsetSeconds: choice.offsetSeconds };
   }
 }

@@ -30,6 +30,7 @@ import { Guest } from './guest.js';
 import { TestGuest } from './test-guest.js';
 import { SimHypervisor } from './hypervisor.js';
 import { SimManagementChannel } from './management.js';
+import { Couriers } from './offline-media.js';
 import { WorldFaults, type OperatorMistakeHandler } from './world-faults.js';
 
 export interface WorldOptions {
@@ -78,6 +79,7 @@ export class World {
   readonly hypervisors = new Map<string, SimHypervisor>();
   readonly management: SimManagementChannel;
   readonly faults: WorldFaults;
+  readonly couriers: Couriers;
   private readonly disksByHost = new Map<string, Map<string, string[]>>();
   private readonly controlClock: KernelClock;
   private faultHandle: FaultPlanHandle | null = null;
@@ -92,6 +94,7 @@ export class World {
     this.buildHosts(options.topology);
     this.buildVms(options.topology);
     this.management = new SimManagementChannel(this.kernel, this.hosts);
+    this.couriers = new Couriers(this.kernel, this.hosts);
     this.controlClock = new KernelClock(this.kernel, 'vault');
     this.faults = new WorldFaults(this);
   }
@@ -246,6 +249,7 @@ export class World {
         transport: (service) => ports.transport(service),
         device: (deviceId) => ports.device(deviceId),
         hypervisor,
+        media: this.couriers.portFor(host),
       }),
     );
   }

@@ -28,7 +28,7 @@ const CASES: readonly Case[] = [
   { file: 'fault-on-unknown-link.yaml', at: '9:34', fragment: 'timeline.0.link: unknown link "wam", did you mean "wan"?' },
   { file: 'duplicate-key.yaml', at: '5:1', fragment: 'YAML DUPLICATE_KEY: Map keys must be unique' },
   { file: 'unplanned-point-on-unknown-vm.yaml', at: '9:43', fragment: 'timeline.0.vm: unknown VM "vm3", did you mean "vm1"?' },
-  { file: 'offline-media-not-implemented.yaml', at: '9:23', fragment: 'offline-media initial replication is not implemented by this lab yet' },
+  { file: 'app-consistent-not-below-points.yaml', at: '10:23', fragment: 'policy.appConsistentEvery: must be below additionalRecoveryPoints (2), got 4' },
   { file: 'timeline-key-typo.yaml', at: '9:48', fragment: 'timeline.0: unknown key "shutDownAndSinc", did you mean "shutDownAndSync"?' },
   { file: 'partition-with-for.yaml', at: '9:69', fragment: 'a partition lasts until the end of the safety phase; use a "clog" fault' },
 ];

@@ -9,6 +9,13 @@ import type { HvrMessage } from './messages.js';
 import type { SessionContext } from './session-context.js';
 
 export const BULK_CHUNK_BYTES_MAX = 8 * MiB;
+
+/** What an offline-media export carries: every block of every disk, and its generation. */
+export interface MediaContents {
+  readonly vmId: string;
+  readonly generation: number;
+  readonly extents: ReadonlyArray<{ readonly disk: number; readonly start: number; readonly payload: Payload }>;
+}
 export const BULK_WINDOW_MAX = 4;
 /** Wait before reading an unreadable chunk again (a latent sector error may be rewritten). */
 export const BULK_REREAD_DELAY = seconds(30);
@@ -30,12 +37,17 @@ export class BulkCopy {
   private readonly chunkPayloads = new Map<number, { disk: number; start: number; payload: Payload }>();
   readonly progress: BulkProgress;
   private readonly chunkBlocks: number;
+  private readonly exported: Array<{ disk: number; start: number; payload: Payload }> = [];
+  /** For offline media: who gets the package, and how long the courier takes. */
+  vmId = '';
+  peerHost = '';
+  shippingDelay: Duration = 0 as Duration;
 
   constructor(
     private readonly ctx: SessionContext,
     private readonly retx: Retransmitter,
     readonly generation: number,
-    readonly mode: 'full' | 'compare',
+    readonly mode: 'full' | 'compare' | 'media',
     private readonly diskCount: number,
     private readonly compression: boolean,
     private readonly nextSeq: () => number,
@@ -49,6 +61,14 @@ export class BulkCopy {
   }
 
   start(): void {
+    if (this.mode === 'media') {
+      // Offline media: the disks are exported locally; nothing crosses the WAN until the
+      // import is confirmed (DOMAIN.md rule 2).
+      this.begun = true;
+      this.ctx.ports.tracer.mark('offline-media-export-started');
+      this.pump();
+      return;
+    }
     this.send('begin', { type: 'bulk-begin', generation: this.generation, mode: this.mode }, 0);
   }
 
@@ -122,7 +142,15 @@ export class BulkCopy {
     }
     if (this.begun && this.inFlight === 0 && this.disk >= this.diskCount && !this.completing) {
       this.completing = true;
-      this.send('complete', { type: 'bulk-complete', generation: this.generation, nextSeq: this.nextSeq(), deleteRecoveryPoints: this.mode === 'compare' }, 0);
+      const complete = () =>
+        this.send('complete', { type: 'bulk-complete', generation: this.generation, nextSeq: this.nextSeq(), deleteRecoveryPoints: this.mode === 'compare' }, 0);
+      if (this.mode !== 'media') return complete();
+      const contents: MediaContents = { vmId: this.vmId, generation: this.generation, extents: this.exported };
+      this.ctx.ports.media.ship(this.peerHost, `hvr:${this.vmId}:${this.generation}`, contents, this.shippingDelay, (shipped) => {
+        if (!shipped.ok) this.ctx.ports.tracer.mark('offline-media-refused');
+        this.ctx.ports.tracer.mark('offline-media-shipped');
+        complete(); // resent until the replica has imported the media
+      });
     }
   }
 
@@ -140,6 +168,12 @@ export class BulkCopy {
   }
 
   private chunkRead(disk: number, start: number, payload: Payload): void {
+    if (this.mode === 'media') {
+      this.exported.push({ disk, start, payload });
+      this.progress.blocksSent += payload.blockCount;
+      this.pump();
+      return;
+    }
     if (this.mode === 'full') {
       this.sendBlocks(disk, start, payload);
       return;

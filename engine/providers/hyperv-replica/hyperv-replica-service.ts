@@ -10,6 +10,7 @@ import { plantedBugs } from '../../planted-bugs.js';
 import type { HvrMessage } from './messages.js';
 import { PrimarySession } from './primary-session.js';
 import { ReplicaSession } from './replica-session.js';
+import type { MediaContents } from './bulk-copy.js';
 import { HVR_SERVICE, type HvrRequest, type HvrResponse } from './requests.js';
 import type { PersistedSession, SessionConfig, SessionContext } from './session-context.js';
 
@@ -28,6 +29,12 @@ export class HyperVReplicaService implements ManagedService {
   constructor(private readonly ports: HyperVHostPorts) {
     this.transport = ports.transport(HVR_SERVICE);
     this.transport.onReceive((from, frame) => this.onFrame(from, frame));
+    ports.media.onArrival((_label, contents) => {
+      const media = contents as MediaContents;
+      const session = this.sessions.get(media.vmId);
+      if (session instanceof ReplicaSession) session.importMedia(media);
+      else this.ports.tracer.mark('offline-media-unclaimed');
+    });
     this.boot();
   }
 

@@ -31,7 +31,7 @@ export type PrimaryPhase =
   | 'stopped';
 
 export type StartMode =
-  | { readonly kind: 'initial'; readonly bulk: 'full' | 'compare'; readonly delay?: Duration }
+  | { readonly kind: 'initial'; readonly bulk: 'full' | 'compare' | 'media'; readonly delay?: Duration; readonly shippingDelay?: Duration }
   /** Both sides already hold the same image (reverse replication after a planned failover). */
   | { readonly kind: 'in-sync' }
   | { readonly kind: 'restored'; readonly state: Extract<PersistedSession, { role: 'primary' }> };
@@ -161,13 +161,18 @@ export class PrimarySession {
 
   // --- bulk copies -----------------------------------------------------------------------------
 
-  private startBulk(phase: 'initial-replication' | 'resyncing', mode: 'full' | 'compare'): void {
+  private startBulk(phase: 'initial-replication' | 'resyncing', mode: 'full' | 'compare' | 'media'): void {
     this.phase = phase;
     this.generation++;
     this.persist();
     this.bulk = new BulkCopy(this.ctx, this.retx, this.generation, mode, this.config.diskCount, this.config.policy.compression, () => this.current!.seq, () =>
       this.bulkDone(phase),
     );
+    if (mode === 'media') {
+      this.bulk.vmId = this.config.vmId;
+      this.bulk.peerHost = this.config.peerHost;
+      this.bulk.shippingDelay = this.mode.kind === 'initial' ? (this.mode.shippingDelay ?? (0 as Duration)) : (0 as Duration);
+    }
     this.bulk.start();
   }
 

@@ -10,6 +10,7 @@ import { RecoveryHistory, type RecoveryPointInfo } from './recovery-history.js';
 import type { PersistedSession, SessionConfig, SessionContext } from './session-context.js';
 import { plantedBugs } from '../../planted-bugs.js';
 import { TestDisk } from './test-disk.js';
+import type { MediaContents } from './bulk-copy.js';
 
 type ReplicaPhase = 'receiving' | 'applying' | 'merging' | 'failing-over' | 'failed-over' | 'stopped';
 
@@ -324,6 +325,24 @@ export class ReplicaSession {
         });
       }),
     ), false);
+  }
+
+  /** Offline media arrived: write every exported block, then the replica is at the export's
+   *  generation and waits for the primary's bulk-complete (DOMAIN.md rule 2). */
+  importMedia(contents: MediaContents): void {
+    if (contents.generation <= this.generation && this.bulkComplete) return;
+    if (this.phase !== 'receiving') return;
+    this.phase = 'merging';
+    this.generation = contents.generation;
+    this.bulkMode = 'full';
+    this.history.reset();
+    this.ctx.ports.tracer.mark('offline-media-imported');
+    this.writeRuns(contents.extents, () =>
+      this.flushAll(() => {
+        this.phase = 'receiving';
+        this.persist(() => undefined);
+      }),
+    );
   }
 
   // --- failover --------------------------------------------------------------------------------

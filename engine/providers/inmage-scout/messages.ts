@@ -1,0 +1,133 @@
+// The InMage Scout data path on the wire (DOMAIN.md rule 18): the unified agent streams batches
+// of ordered records to the process server, the process server forwards them to the master
+// target, and acknowledgements flow back hop by hop. Every message travels inside the sealed
+// envelope of data-plane/envelope.ts; `pairing` is the protected machine's id and the epoch is
+// bumped by the configuration server at every (re)protection, so stale senders are refused.
+//
+// One machine is one stream: all its disks' writes in capture order, so a cut anywhere in the
+// stream is consistent across the machine's disks (a Scout "pair" per disk, sharing one order).
+import type { Instant } from '../../../model/index.js';
+import type { Payload } from '../../ports.js';
+
+export type TagKind = 'crash' | 'app' | 'group' | 'final';
+
+/** A guest write as the agent captured it (CDP: every write, in order). */
+export interface WriteRecord {
+  readonly kind: 'write';
+  readonly disk: number;
+  readonly start: number;
+  readonly payload: Payload;
+  readonly at: Instant;
+}
+
+/** Source content read during a resync (the blocks that differ): their content at `at`. */
+export interface BlocksRecord {
+  readonly kind: 'blocks';
+  readonly disk: number;
+  readonly start: number;
+  readonly payload: Payload;
+  readonly at: Instant;
+}
+
+/** A consistency tag (bookmark): the image at `at` is a named recovery point. */
+export interface TagRecord {
+  readonly kind: 'tag';
+  readonly name: string;
+  readonly tagKind: TagKind;
+  readonly at: Instant;
+}
+
+/** A resync starts: until its end the replica is not consistent (no recovery point). */
+export interface ResyncBeginRecord {
+  readonly kind: 'resync-begin';
+  readonly scope: 'bitmap' | 'full';
+  readonly reason: string;
+  readonly at: Instant;
+}
+
+/** Checksums of source blocks [start, start + checksums.length) at `at`, to compare. */
+export interface CompareRecord {
+  readonly kind: 'compare';
+  readonly region: number;
+  readonly disk: number;
+  readonly start: number;
+  readonly checksums: readonly number[];
+  readonly at: Instant;
+}
+
+/** Every block of the resync is in sync from `at` on: the replica is consistent again. */
+export interface ResyncEndRecord {
+  readonly kind: 'resync-end';
+  readonly at: Instant;
+}
+
+export type StreamRecord = WriteRecord | BlocksRecord | TagRecord | ResyncBeginRecord | CompareRecord | ResyncEndRecord;
+
+/** A batch of the stream. `generation` starts over at each resync of the agent; `seq` counts
+ *  from 1 inside a generation. Every record captured before `sealedAt` is in this batch or an
+ *  earlier one, so the stream is a consistent image at `sealedAt - 1` once applied. */
+export interface StreamBatch {
+  readonly type: 'batch';
+  readonly generation: number;
+  readonly seq: number;
+  readonly sealedAt: Instant;
+  readonly records: readonly StreamRecord[];
+}
+
+/** Process server to agent: every batch up to (generation, seq) is in the cache. */
+export interface BatchAck {
+  readonly type: 'batch-ack';
+  readonly generation: number;
+  readonly seq: number;
+}
+
+/** Process server to agent: the cache is full, (generation, seq) was not accepted (throttle). */
+export interface Throttle {
+  readonly type: 'throttle';
+  readonly generation: number;
+  readonly seq: number;
+}
+
+/** Agent to process server: may a resync start? */
+export interface Probe {
+  readonly type: 'probe';
+  readonly nonce: number;
+}
+
+export interface ProbeReply {
+  readonly type: 'probe-reply';
+  readonly nonce: number;
+  readonly cacheFreeFraction: number;
+}
+
+/** Process server to agent: the cache lost this stream's data (a process-server crash). */
+export interface StreamLost {
+  readonly type: 'stream-lost';
+  readonly reason: string;
+}
+
+/** Process server to master target: a batch, compressed on the wire. */
+export interface ForwardBatch {
+  readonly type: 'forward';
+  readonly generation: number;
+  readonly seq: number;
+  readonly sealedAt: Instant;
+  readonly records: readonly StreamRecord[];
+}
+
+/** Master target to process server: every batch up to (generation, seq) is applied and durable. */
+export interface Applied {
+  readonly type: 'applied';
+  readonly generation: number;
+  readonly seq: number;
+}
+
+/** Master target to agent: the blocks of a compared region that differ (offsets from start). */
+export interface CompareResult {
+  readonly type: 'compare-result';
+  readonly generation: number;
+  readonly region: number;
+  readonly differing: readonly number[];
+}
+
+export type ScoutMessage = StreamBatch | BatchAck | Throttle | Probe | ProbeReply | StreamLost | ForwardBatch | Applied | CompareResult;
