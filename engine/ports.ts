@@ -196,6 +196,9 @@ export type VmPowerResult = { readonly ok: true } | { readonly ok: false; readon
 export interface Hypervisor {
   /** Whether the VM is running on this host (guest writes go to this host's copy of its disks). */
   isRunning(vmId: string): boolean;
+  /** Whether writes to the VM's disks here come from its guest: running, or shutting down with
+   *  writes still in flight. A write at any other time edited a VHD while the VM was off. */
+  isGuestWriting(vmId: string): boolean;
   /** Shuts the VM down cleanly; guest writes stop before `done`. */
   shutdown(vmId: string, done: (result: VmPowerResult) => void): void;
   /** Starts the VM on this host from the disks this host holds for it. */

@@ -102,6 +102,8 @@ const EVENT_OF: Record<ScenarioOperation['op'], LifecycleEvent['type'] | null> =
   resume: 'RESUME',
   resync: 'RESYNC',
   'shutdown-vm': null,
+  'start-vm': null,
+  'edit-vhd-offline': null,
   'test-failover': 'TEST_FAILOVER',
   'test-cleanup': 'TEST_CLEANUP',
 };

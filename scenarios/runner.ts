@@ -138,6 +138,14 @@ export class ScenarioRun {
         return controller.resync(op.vm, done);
       case 'shutdown-vm':
         return this.lab.world.management.request(hosts.active, 'hvr', { op: 'shutdown-vm', vmId: op.vm }, () => undefined);
+      case 'start-vm':
+        return this.lab.world.management.request(hosts.active, 'hvr', { op: 'start-vm', vmId: op.vm }, () => undefined);
+      case 'edit-vhd-offline': {
+        // An administrator mounts the VHD on the host and changes a few blocks while the VM is off.
+        const guest = this.lab.world.guest(op.vm);
+        if (guest.runningOn !== null) return this.violate('expectation', op.vm, `edit-vhd-offline at ${seconds(op.at)}s: the VM is running`);
+        return guest.editOffline(hosts.active, 0, 0, 8, () => undefined);
+      }
       case 'test-failover': {
         const pointId = op.point === 'latest' ? undefined : this.pointIdAt(op.vm, hosts.replica, op.point);
         return controller.testFailover(op.vm, { pointId, network: 'isolated' }, done);

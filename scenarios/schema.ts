@@ -90,6 +90,8 @@ export const OPERATIONS = [
   'resume',
   'resync',
   'shutdown-vm',
+  'start-vm',
+  'edit-vhd-offline',
   'test-failover',
   'test-cleanup',
 ] as const;

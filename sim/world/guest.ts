@@ -39,6 +39,8 @@ export class Guest implements WriteSink {
   /** Called when the guest boots on a host, before its first write there (checkers hook in). */
   onStart: ((guest: Guest, hostId: string, previousHost: string | null) => void) | null = null;
   private lastHost: string | null = null;
+  /** The host whose disks still receive this guest's in-flight writes after a shutdown began. */
+  drainingOn: string | null = null;
   readonly truths: GuestTruth[];
   /** Instants at which a VSS quiesce succeeded (app-consistent points must sit on one). */
   readonly quiesceInstants: Instant[] = [];
@@ -144,12 +146,17 @@ export class Guest implements WriteSink {
       return;
     }
     this.generator?.pause();
+    this.drainingOn = this.host;
     this.host = null;
     this.life++;
     for (const write of this.held.splice(0)) write.done(false);
     this.quiesced = false;
-    if (this.inFlight === 0) this.kernel.schedule(0, 'guest:shutdown', done);
-    else this.drainWaiters.push(done);
+    const drained = () => {
+      this.drainingOn = null;
+      done();
+    };
+    if (this.inFlight === 0) this.kernel.schedule(0, 'guest:shutdown', drained);
+    else this.drainWaiters.push(drained);
   }
 
   /** The host died under the guest. */
@@ -160,6 +167,18 @@ export class Guest implements WriteSink {
     this.life++;
     this.held = [];
     this.quiesced = false;
+  }
+
+  /** Someone edits the VM's disk on `hostId` while the VM is off (mounting the VHD on the host):
+   *  the guest will see these blocks when it boots again. */
+  editOffline(hostId: string, disk: number, start: number, count: number, done: (ok: boolean) => void): void {
+    const first = this.writeIds.nextRange(count);
+    const ids = new Uint32Array(count);
+    for (let i = 0; i < count; i++) ids[i] = first + i;
+    this.diskOn(hostId, disk).write(start, new SymbolicPayload(ids), (result) => {
+      if (result.ok) this.truths[disk].recordWrite(this.kernel.now(), start, ids, false);
+      done(result.ok);
+    });
   }
 
   // --- VSS -------------------------------------------------------------------------------------

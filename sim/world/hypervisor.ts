@@ -41,6 +41,11 @@ export class SimHypervisor implements Hypervisor {
     return this.host.state === 'on' && this.guests.get(vmId)?.runningOn === this.host.hostId;
   }
 
+  isGuestWriting(vmId: string): boolean {
+    const guest = this.guests.get(vmId);
+    return this.host.state === 'on' && guest !== undefined && (guest.runningOn === this.host.hostId || guest.drainingOn === this.host.hostId);
+  }
+
   shutdown(vmId: string, done: (result: VmPowerResult) => void): void {
     const answer = this.host.guard(done);
     const guest = this.guests.get(vmId);

@@ -147,6 +147,12 @@ export class PrimarySession {
     const log = this.current;
     if (log === null) return;
     if (this.phase === 'initial-replication' && plantedBugs.has('untracked-writes-during-initial-replication')) return;
+    if (!this.ctx.ports.hypervisor.isGuestWriting(this.config.vmId)) {
+      // Not the guest: the VHD was changed while the VM was off (DOMAIN.md rule 6).
+      this.ctx.ports.tracer.mark('vhd-changed-while-off');
+      this.requireResync('vhd-changed-while-off');
+      return;
+    }
     log.append(this.ctx.ports.codec, disk, start, payload);
     if (this.logBytes() > HRL_RESYNC_FRACTION * this.vhdBytesTotal) {
       this.ctx.ports.tracer.mark('hrl-overflow');

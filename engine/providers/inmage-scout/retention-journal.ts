@@ -100,6 +100,12 @@ export class RetentionJournal {
     this.stats.entriesAppended++;
   }
 
+  /** Re-adds an entry read back from the durable index after a restart (in allocation order). */
+  restore(entry: JournalEntry): void {
+    this.append(entry);
+    this.next = entry.offset + entry.count;
+  }
+
   /** Expires entries older than `before` from the oldest end (per-pair windows decide). */
   expire(windowStartOf: (pair: number) => number): void {
     while (this.size > 0 && this.ats[this.head] < windowStartOf(this.pairs[this.head])) this.purgeOldest('window');

@@ -1,0 +1,656 @@
+// The Scout master target (DOMAIN.md rules 18, 20, 21, 24; numbers table rows 20-24): it
+// receives each machine's stream from the process server and applies it to the replica disks
+// attached to it, strictly in order, one batch at a time per machine. Before a segment of a batch
+// touches a replica, the old content of every block it overwrites is read (first target I/O),
+// written to the retention volume with its index appended and synced to the host volume; only
+// then are the new blocks written (second target I/O) and flushed, and only then is the batch
+// confirmed to the process server. So a crash of the master target loses nothing it confirmed,
+// and a half-applied batch is applied again from the same undo. Recovery rolls a replica back to
+// any instant in the retention window, to the newest tag, or to a named tag, then detaches the
+// disks so the machine can boot at the recovery site.
+import { assert, type Instant, type ScoutPolicy } from '../../../model/index.js';
+import type { BlockDevice, Frame, HostPorts, ManagedService, Payload, Transport } from '../../ports.js';
+import { open, seal } from '../../data-plane/envelope.js';
+import { coalesce, join, type BlockWrite } from '../../data-plane/coalesce.js';
+import { plantedBugs } from '../../planted-bugs.js';
+import { decodeSegments, encodeSegment, ENTRY_WORDS, type JournalEvent, type SegmentRecord } from './journal-file.js';
+import type { CompareRecord, ForwardBatch, ScoutMessage, StreamRecord, TagKind } from './messages.js';
+import { SCOUT_AGENT_SERVICE, SCOUT_MT_SERVICE, SCOUT_PS_SERVICE, type MasterTargetRequest, type RecoveryTarget, type ScoutResponse } from './requests.js';
+import { RetentionJournal, type PurgeCause } from './retention-journal.js';
+
+const STATE_DIR = '/scout-mt';
+const PAIRS_DIR = `${STATE_DIR}/pairs`;
+const JOURNAL_PATH = `${STATE_DIR}/journal.bin`;
+const DISK_STRIDE = 2 ** 32;
+/** How often expired retention is purged. */
+const EXPIRE_INTERVAL = 60_000_000;
+/** How often a recovery waiting for a tag looks again. */
+const TAG_WAIT_STEP = 1_000_000;
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+export const retentionVolumeId = (hostId: string): string => `retention@${hostId}`;
+
+interface PairConfig {
+  readonly vmId: string;
+  readonly index: number;
+  readonly epoch: number;
+  readonly processServer: string;
+  readonly agentHost: string;
+  readonly targetDisks: readonly string[];
+  readonly policy: ScoutPolicy;
+  readonly inSyncAt: Instant | null;
+}
+
+interface Span {
+  readonly from: Instant;
+  to: Instant;
+}
+
+export interface TagInfo {
+  readonly name: string;
+  readonly kind: TagKind;
+  readonly at: Instant;
+}
+
+interface Segment {
+  readonly data: Array<Extract<StreamRecord, { kind: 'write' | 'blocks' }>>;
+  readonly events: JournalEvent[];
+  readonly compare: CompareRecord | null;
+}
+
+class MtPair {
+  readonly devices: BlockDevice[];
+  state: 'active' | 'recovering' | 'removed' = 'active';
+  appliedGeneration = 0;
+  appliedSeq = 0;
+  applying = false;
+  readonly waiting = new Map<string, ForwardBatch>();
+  readonly spans: Span[] = [];
+  inResync = false;
+  readonly tags: TagInfo[] = [];
+  windowStart = 0;
+  /** The newest journaled segment before a restart: it may be half applied. */
+  uncertain: { generation: number; seq: number; segment: number; spanEnd: number } | null = null;
+  afterApply: Array<() => void> = [];
+  readonly stats = { batchesApplied: 0, writesApplied: 0, blocksApplied: 0, undoBlocks: 0, comparesAnswered: 0 };
+
+  constructor(
+    readonly config: PairConfig,
+    ports: HostPorts,
+  ) {
+    this.devices = config.targetDisks.map((id) => ports.device(id));
+    if (config.inSyncAt !== null) this.spans.push({ from: config.inSyncAt, to: config.inSyncAt });
+  }
+
+  get latestConsistentAt(): Instant | null {
+    if (this.inResync) return null;
+    const last = this.spans[this.spans.length - 1];
+    return last === undefined ? null : last.to;
+  }
+
+  recoverable(at: number): boolean {
+    return at >= this.windowStart && this.spans.some((s) => s.from <= at && at <= s.to);
+  }
+
+  /** Applies the tags and resync markers of a journaled segment. */
+  applyEvents(events: readonly JournalEvent[]): void {
+    for (const event of events) {
+      if (event.k === 'tag') this.tags.push({ name: event.name, kind: event.kind as TagKind, at: event.at as Instant });
+      else if (event.k === 'begin') this.inResync = true;
+      else {
+        this.inResync = false;
+        this.spans.push({ from: event.at as Instant, to: event.at as Instant });
+      }
+    }
+  }
+
+  extendSpan(sealedAt: number): void {
+    const last = this.spans[this.spans.length - 1];
+    if (!this.inResync && last !== undefined && sealedAt - 1 > last.to) last.to = (sealedAt - 1) as Instant;
+  }
+
+  purged(at: number): void {
+    if (at <= this.windowStart) return;
+    this.windowStart = at;
+    while (this.tags.length > 0 && this.tags[0].at < at) this.tags.shift();
+    while (this.spans.length > 0 && this.spans[0].to < at) this.spans.shift();
+  }
+}
+
+export class MasterTargetService implements ManagedService {
+  private readonly pairs = new Map<string, MtPair>();
+  private readonly byIndex = new Map<number, MtPair>();
+  private nextIndex = 1;
+  private readonly transport: Transport;
+  private readonly volume: BlockDevice;
+  readonly journal: RetentionJournal;
+  private booted = false;
+  private readonly waitingForBoot: Array<() => void> = [];
+  /** Retention writes go one segment at a time, so the volume ring and the index stay in order. */
+  private readonly retentionQueue: Array<() => void> = [];
+  private retentionBusy = false;
+
+  constructor(private readonly ports: HostPorts) {
+    this.volume = ports.device(retentionVolumeId(ports.hostId));
+    this.journal = new RetentionJournal(this.volume.blockCount, (pair, at, cause) => this.onPurged(pair, at, cause));
+    this.transport = ports.transport(SCOUT_MT_SERVICE);
+    this.transport.onReceive((from, frame) => this.onFrame(from, frame));
+    this.boot();
+    this.scheduleExpiry();
+  }
+
+  static address(hostId: string): string {
+    return `${hostId}/${SCOUT_MT_SERVICE}`;
+  }
+
+  // --- boot: pairs and the journal from the host volume ---------------------------------------------
+
+  private boot(): void {
+    this.ports.fs.list(PAIRS_DIR, (listed) => {
+      const paths = listed.ok ? listed.value.filter((p) => p.endsWith('.json')) : [];
+      const loaded = join(paths.length, () => this.replayJournal());
+      for (const path of paths) {
+        this.ports.fs.readFile(path, (read) => {
+          if (read.ok) this.addPair(JSON.parse(decoder.decode(read.value)) as PairConfig);
+          loaded();
+        });
+      }
+    });
+  }
+
+  private replayJournal(): void {
+    this.ports.fs.readFile(JOURNAL_PATH, (read) => {
+      const finish = () => {
+        this.booted = true;
+        for (const waiting of this.waitingForBoot.splice(0)) waiting();
+      };
+      if (!read.ok) return finish();
+      const { records, validBytes } = decodeSegments(read.value);
+      for (const record of records) this.replay(record);
+      if (this.pairs.size > 0) this.ports.tracer.mark('mt-journal-replayed');
+      if (validBytes === read.value.length) return finish();
+      // A torn last record: its segment never touched the replica. Cut it off for good.
+      this.ports.tracer.mark('mt-journal-torn-tail');
+      this.ports.fs.writeFile(JOURNAL_PATH, read.value.slice(0, validBytes), () => this.ports.fs.sync(JOURNAL_PATH, finish));
+    });
+  }
+
+  private replay(record: SegmentRecord): void {
+    const pair = this.byIndex.get(record.pair);
+    for (let i = 0; i < record.entries.length; i += ENTRY_WORDS) {
+      const e = record.entries;
+      this.journal.restore({ pair: pair === undefined ? -1 : record.pair, disk: e[i], start: e[i + 1], count: e[i + 2], at: e[i + 3] as Instant, offset: e[i + 4] });
+    }
+    if (pair === undefined) return;
+    if (pair.uncertain !== null) {
+      // The previous segment was followed by another: it was complete.
+      const previous = pair.uncertain;
+      pair.uncertain = null;
+      if (previous.spanEnd >= 0) pair.extendSpan(previous.spanEnd);
+    }
+    pair.applyEvents(record.events);
+    const last = record.sealedAt >= 0;
+    if (last) {
+      pair.appliedGeneration = record.generation;
+      pair.appliedSeq = record.seq;
+    }
+    pair.uncertain = { generation: record.generation, seq: record.seq, segment: record.segment, spanEnd: last ? record.sealedAt : -1 };
+  }
+
+  private addPair(config: PairConfig): MtPair {
+    const pair = new MtPair(config, this.ports);
+    this.pairs.set(config.vmId, pair);
+    this.byIndex.set(config.index, pair);
+    this.nextIndex = Math.max(this.nextIndex, config.index + 1);
+    return pair;
+  }
+
+  // --- frames ------------------------------------------------------------------------------------
+
+  private onFrame(from: string, frame: Frame): void {
+    const opened = open<ScoutMessage>(this.ports.codec, frame);
+    if (!opened.ok) {
+      this.ports.tracer.mark(`frame-rejected-${opened.reason}`);
+      return;
+    }
+    const { pairing, epoch, message } = opened.envelope;
+    const pair = this.pairs.get(pairing);
+    if (pair === undefined || from !== `${pair.config.processServer}/${SCOUT_PS_SERVICE}`) {
+      this.ports.tracer.mark('frame-rejected-foreign');
+      return;
+    }
+    if (epoch !== pair.config.epoch) {
+      this.ports.tracer.mark('frame-rejected-stale');
+      return;
+    }
+    if (message.type === 'forward') this.onForward(pair, message);
+  }
+
+  private onForward(pair: MtPair, batch: ForwardBatch): void {
+    if (pair.state !== 'active') return;
+    const u = pair.uncertain;
+    const isUncertain = u !== null && u.generation === batch.generation && u.seq === batch.seq;
+    if (!isUncertain && (batch.generation < pair.appliedGeneration || (batch.generation === pair.appliedGeneration && batch.seq <= pair.appliedSeq))) {
+      this.confirm(pair);
+      return;
+    }
+    pair.waiting.set(`${batch.generation}:${batch.seq}`, batch);
+    this.pump(pair);
+  }
+
+  private pump(pair: MtPair): void {
+    if (pair.applying || pair.state !== 'active') return;
+    const u = pair.uncertain;
+    let next = u === null ? undefined : pair.waiting.get(`${u.generation}:${u.seq}`);
+    if (next === undefined) next = pair.waiting.get(`${pair.appliedGeneration}:${pair.appliedSeq + 1}`);
+    if (next === undefined) {
+      for (const batch of pair.waiting.values()) if (batch.generation > pair.appliedGeneration && batch.seq === 1 && (next === undefined || batch.generation < next.generation)) next = batch;
+    }
+    if (next === undefined) return;
+    for (const [key, batch] of pair.waiting) if (batch === next || batch.generation < pair.appliedGeneration || (batch.generation === pair.appliedGeneration && batch.seq <= pair.appliedSeq)) pair.waiting.delete(key);
+    let resumeSegment = -1;
+    if (u !== null) {
+      if (next.generation === u.generation && next.seq === u.seq) {
+        resumeSegment = u.segment;
+        this.ports.tracer.mark('mt-reapply-after-restart');
+      } else if (u.spanEnd >= 0) {
+        pair.extendSpan(u.spanEnd); // the uncertain batch was complete: the process server moved on
+      }
+      pair.uncertain = null;
+    }
+    pair.applying = true;
+    this.applyBatch(pair, next, resumeSegment);
+  }
+
+  // --- apply -------------------------------------------------------------------------------------
+
+  private applyBatch(pair: MtPair, batch: ForwardBatch, resumeSegment: number): void {
+    const segments = splitSegments(batch.records);
+    let index = 0;
+    const nextSegment = (): void => {
+      if (pair.state === 'removed') return;
+      if (index === segments.length) return this.finishBatch(pair, batch);
+      const i = index++;
+      if (i < resumeSegment) return nextSegment();
+      const segment = segments[i];
+      const record = (entries: Float64Array): SegmentRecord => ({
+        pair: pair.config.index,
+        generation: batch.generation,
+        seq: batch.seq,
+        segment: i,
+        sealedAt: i === segments.length - 1 ? batch.sealedAt : -1,
+        entries,
+        events: segment.events,
+      });
+      const afterWrites = () => this.afterSegment(pair, batch.generation, segment, nextSegment);
+      if (i === resumeSegment) return this.writeReplica(pair, segment.data, afterWrites);
+      this.captureUndo(pair, segment.data, (undo) => {
+        if (undo === null && segment.data.length > 0 && !plantedBugs.has('scout-skip-retention-undo')) {
+          // The old content could not be read: instants before this segment cannot be recovered.
+          let newest = 0;
+          for (const r of segment.data) newest = Math.max(newest, r.at);
+          pair.purged(newest);
+        }
+        this.journalSegment(pair, segment.data, undo, record, () => {
+          pair.applyEvents(segment.events);
+          this.writeReplica(pair, segment.data, afterWrites);
+        });
+      });
+    };
+    nextSegment();
+  }
+
+  /** Reads the content each data record overwrites: from the replica for the first touch of a
+   *  block in the segment, from the earlier record for a later one. */
+  private captureUndo(pair: MtPair, data: Segment['data'], done: (undo: Payload[] | null) => void): void {
+    if (data.length === 0 || plantedBugs.has('scout-skip-retention-undo')) return done(null);
+    const codec = this.ports.codec;
+    const firstTouch: number[] = [];
+    const seen = new Set<number>();
+    for (const record of data) {
+      const base = record.disk * DISK_STRIDE + record.start;
+      for (let b = 0; b < record.payload.blockCount; b++) {
+        if (seen.has(base + b)) continue;
+        seen.add(base + b);
+        firstTouch.push(base + b);
+      }
+    }
+    firstTouch.sort((a, b) => a - b);
+    const runs: Array<{ disk: number; start: number; count: number }> = [];
+    for (const key of firstTouch) {
+      const disk = Math.floor(key / DISK_STRIDE);
+      const block = key - disk * DISK_STRIDE;
+      const last = runs[runs.length - 1];
+      if (last !== undefined && last.disk === disk && last.start + last.count === block) last.count++;
+      else runs.push({ disk, start: block, count: 1 });
+    }
+    const current = new Map<number, Payload>();
+    let failed = false;
+    const arrived = join(runs.length, () => {
+      if (failed) {
+        this.ports.tracer.mark('mt-undo-read-failed');
+        return done(null);
+      }
+      const undo: Payload[] = [];
+      for (const record of data) {
+        const base = record.disk * DISK_STRIDE + record.start;
+        const parts: Payload[] = [];
+        for (let b = 0; b < record.payload.blockCount; b++) {
+          parts.push(current.get(base + b)!);
+          current.set(base + b, record.payload.blockCount === 1 ? record.payload : codec.slice(record.payload, b, 1));
+        }
+        undo.push(parts.length === 1 ? parts[0] : codec.concat(parts));
+      }
+      done(undo);
+    });
+    for (const run of runs) {
+      pair.devices[run.disk].read(run.start, run.count, (result) => {
+        if (!result.ok) failed = true;
+        else for (let b = 0; b < run.count; b++) current.set(run.disk * DISK_STRIDE + run.start + b, run.count === 1 ? result.value : codec.slice(result.value, b, 1));
+        arrived();
+      });
+    }
+  }
+
+  /** Writes the undo to the retention volume and its index to the host volume, durably. */
+  private journalSegment(pair: MtPair, data: Segment['data'], undo: Payload[] | null, record: (entries: Float64Array) => SegmentRecord, done: () => void): void {
+    this.retentionQueue.push(() => {
+      const entries = new Float64Array(undo === null ? 0 : data.length * ENTRY_WORDS);
+      const extents: Array<{ start: number; payload: Payload }> = [];
+      if (undo !== null) {
+        data.forEach((r, i) => {
+          const count = r.payload.blockCount;
+          const offset = this.journal.allocate(count);
+          assert(offset !== null, `master target ${this.ports.hostId}: a write of ${count} blocks does not fit the retention volume`);
+          this.journal.append({ pair: pair.config.index, disk: r.disk, start: r.start, count, at: r.at, offset });
+          entries.set([r.disk, r.start, count, r.at, offset], i * ENTRY_WORDS);
+          extents.push({ start: offset, payload: undo[i] });
+          pair.stats.undoBlocks += count;
+        });
+      }
+      const bytes = encodeSegment(record(entries));
+      const persist = () =>
+        this.ports.fs.append(JOURNAL_PATH, bytes, (appended) => {
+          if (!appended.ok) this.ports.tracer.mark('mt-journal-append-failed');
+          this.ports.fs.sync(JOURNAL_PATH, () => {
+            this.retentionDone();
+            done();
+          });
+        });
+      if (extents.length === 0) return persist();
+      this.volume.writeMany(extents, () => this.volume.flush(() => persist()));
+    });
+    if (!this.retentionBusy) this.retentionNext();
+  }
+
+  private retentionNext(): void {
+    const job = this.retentionQueue.shift();
+    this.retentionBusy = job !== undefined;
+    job?.();
+  }
+
+  private retentionDone(): void {
+    this.retentionNext();
+  }
+
+  /** Writes the segment's blocks (coalesced, last writer wins) and flushes every disk touched. */
+  private writeReplica(pair: MtPair, data: Segment['data'], done: () => void): void {
+    if (data.length === 0) return done();
+    const runs = coalesce(this.ports.codec, data as readonly BlockWrite[]);
+    const byDisk = new Map<number, Array<{ start: number; payload: Payload }>>();
+    for (const run of runs) {
+      const list = byDisk.get(run.disk);
+      if (list === undefined) byDisk.set(run.disk, [{ start: run.start, payload: run.payload }]);
+      else list.push({ start: run.start, payload: run.payload });
+    }
+    pair.stats.writesApplied += data.length;
+    const flushed = join(byDisk.size, done);
+    for (const [disk, extents] of byDisk) {
+      for (const e of extents) pair.stats.blocksApplied += e.payload.blockCount;
+      pair.devices[disk].writeMany(extents, (result) => {
+        if (!result.ok) this.ports.tracer.mark('mt-replica-write-failed');
+        if (plantedBugs.has('scout-ack-before-flush')) return flushed();
+        pair.devices[disk].flush(() => flushed());
+      });
+    }
+  }
+
+  private afterSegment(pair: MtPair, generation: number, segment: Segment, next: () => void): void {
+    const compare = segment.compare;
+    if (compare === null) return next();
+    pair.devices[compare.disk].read(compare.start, compare.checksums.length, (result) => {
+      const differing: number[] = [];
+      if (result.ok) {
+        const mine = this.ports.codec.blockChecksums(result.value);
+        for (let i = 0; i < mine.length; i++) if (mine[i] !== compare.checksums[i]) differing.push(i);
+      } else {
+        for (let i = 0; i < compare.checksums.length; i++) differing.push(i);
+      }
+      pair.stats.comparesAnswered++;
+      const agent = `${pair.config.agentHost}/${SCOUT_AGENT_SERVICE}`;
+      this.transport.send(agent, seal(this.ports.codec, pair.config.vmId, pair.config.epoch, { type: 'compare-result', generation, region: compare.region, differing } satisfies ScoutMessage, 4 * differing.length));
+      next();
+    });
+  }
+
+  private finishBatch(pair: MtPair, batch: ForwardBatch): void {
+    pair.appliedGeneration = batch.generation;
+    pair.appliedSeq = batch.seq;
+    pair.extendSpan(batch.sealedAt);
+    pair.stats.batchesApplied++;
+    pair.applying = false;
+    this.confirm(pair);
+    for (const waiter of pair.afterApply.splice(0)) waiter();
+    this.pump(pair);
+  }
+
+  private confirm(pair: MtPair): void {
+    const ps = `${pair.config.processServer}/${SCOUT_PS_SERVICE}`;
+    this.transport.send(ps, seal(this.ports.codec, pair.config.vmId, pair.config.epoch, { type: 'applied', generation: pair.appliedGeneration, seq: pair.appliedSeq } satisfies ScoutMessage, 0));
+  }
+
+  // --- retention window --------------------------------------------------------------------------
+
+  private scheduleExpiry(): void {
+    this.ports.clock.setTimer(EXPIRE_INTERVAL as never, 'scout-retention-expiry', () => {
+      const now = this.ports.clock.now();
+      this.journal.expire((index) => {
+        const pair = this.byIndex.get(index);
+        return pair === undefined || pair.state === 'removed' ? Number.POSITIVE_INFINITY : now - pair.config.policy.retentionWindow;
+      });
+      this.scheduleExpiry();
+    });
+  }
+
+  private onPurged(index: number, at: Instant, cause: PurgeCause): void {
+    this.ports.tracer.mark(cause === 'space' ? 'retention-purged' : 'retention-window-expired');
+    this.byIndex.get(index)?.purged(at);
+  }
+
+  // --- recovery ----------------------------------------------------------------------------------
+
+  private recover(pair: MtPair, target: RecoveryTarget, deadline: number, done: (response: ScoutResponse) => void): void {
+    if (pair.state !== 'active') return done({ ok: false, error: `${pair.config.vmId} is ${pair.state} on ${this.ports.hostId}` });
+    if (pair.applying) {
+      pair.afterApply.push(() => this.recover(pair, target, deadline, done));
+      return;
+    }
+    const resolved = this.resolve(pair, target);
+    if (typeof resolved === 'string') {
+      if (target.kind === 'tag' && this.ports.clock.now() < deadline) {
+        this.ports.clock.setTimer(TAG_WAIT_STEP as never, 'scout-wait-for-tag', () => this.recover(pair, target, deadline, done));
+        return;
+      }
+      return done({ ok: false, error: resolved });
+    }
+    pair.state = 'recovering';
+    this.rollBack(pair, resolved.at, () => {
+      pair.state = 'removed';
+      this.journal.forget(pair.config.index);
+      this.pairs.delete(pair.config.vmId);
+      this.ports.tracer.mark(`recovered-${target.kind}`);
+      this.ports.fs.remove(`${PAIRS_DIR}/${pair.config.vmId}.json`, () => done({ ok: true, value: { recoveredAt: resolved.at, tag: resolved.tag, disks: pair.config.targetDisks } }));
+    });
+  }
+
+  private resolve(pair: MtPair, target: RecoveryTarget): { at: Instant; tag: string | null } | string {
+    switch (target.kind) {
+      case 'latest': {
+        const at = pair.latestConsistentAt;
+        return at === null ? `${pair.config.vmId} has no consistent point (a resync is running)` : { at, tag: null };
+      }
+      case 'latest-tag': {
+        for (let i = pair.tags.length - 1; i >= 0; i--) if (pair.recoverable(pair.tags[i].at)) return { at: pair.tags[i].at, tag: pair.tags[i].name };
+        return `${pair.config.vmId} has no recoverable tag`;
+      }
+      case 'tag': {
+        const tag = pair.tags.find((t) => t.name === target.name);
+        if (tag === undefined) return `${pair.config.vmId} has no tag "${target.name}"`;
+        return pair.recoverable(tag.at) ? { at: tag.at, tag: tag.name } : `tag "${target.name}" is outside the recoverable window`;
+      }
+      case 'instant':
+        return pair.recoverable(target.at) ? { at: target.at, tag: null } : `${target.at} is not a recoverable instant of ${pair.config.vmId} (window from ${pair.windowStart})`;
+    }
+  }
+
+  /** Undoes every write newer than `at`: the oldest undo of each block wins. */
+  private rollBack(pair: MtPair, at: Instant, done: () => void): void {
+    const entries = this.journal.newerThan(pair.config.index, at);
+    const payloads: Payload[] = new Array(entries.length);
+    const read = join(entries.length, () => {
+      const writes: BlockWrite[] = entries.map((e, i) => ({ disk: e.disk, start: e.start, payload: payloads[i] }));
+      this.journal.truncateAfter(pair.config.index, at);
+      this.writeReplica(pair, writes as Segment['data'], done);
+    });
+    entries.forEach((entry, i) => {
+      this.volume.read(entry.offset, entry.count, (result) => {
+        assert(result.ok, `master target ${this.ports.hostId}: the retention volume failed a read`);
+        payloads[i] = result.value;
+        read();
+      });
+    });
+  }
+
+  // --- management --------------------------------------------------------------------------------
+
+  handleRequest(request: unknown, done: (response: unknown) => void): void {
+    if (!this.booted) {
+      this.waitingForBoot.push(() => this.handleRequest(request, done));
+      return;
+    }
+    this.handle(request as MasterTargetRequest, done as (response: ScoutResponse) => void);
+  }
+
+  private handle(request: MasterTargetRequest, done: (response: ScoutResponse) => void): void {
+    switch (request.op) {
+      case 'add-pair': {
+        const old = this.pairs.get(request.vmId);
+        if (old !== undefined) this.dropPair(old);
+        const config: PairConfig = {
+          vmId: request.vmId,
+          index: this.nextIndex++,
+          epoch: request.epoch,
+          processServer: request.processServer,
+          agentHost: request.agentHost,
+          targetDisks: request.targetDisks,
+          policy: request.policy,
+          inSyncAt: request.inSyncAt ?? null,
+        };
+        this.addPair(config);
+        const path = `${PAIRS_DIR}/${request.vmId}.json`;
+        this.ports.fs.writeFile(path, encoder.encode(JSON.stringify(config)), (written) => {
+          if (!written.ok) return done({ ok: false, error: `master target ${this.ports.hostId} could not persist the pair` });
+          this.ports.fs.sync(path, () => done({ ok: true }));
+        });
+        return;
+      }
+      case 'status-all':
+        return done({ ok: true, value: [...this.pairs.values()].map((p) => this.pairStatus(p)) });
+      case 'recover': {
+        const pair = this.pairs.get(request.vmId);
+        if (pair === undefined) return done({ ok: false, error: `${request.vmId} is not protected on ${this.ports.hostId}` });
+        return this.recover(pair, request.target, this.ports.clock.now() + (request.waitMicros ?? 0), done);
+      }
+      case 'remove-pair': {
+        const pair = this.pairs.get(request.vmId);
+        if (pair !== undefined) this.dropPair(pair);
+        this.ports.fs.remove(`${PAIRS_DIR}/${request.vmId}.json`, () => done({ ok: true }));
+        return;
+      }
+    }
+  }
+
+  private dropPair(pair: MtPair): void {
+    pair.state = 'removed';
+    this.journal.forget(pair.config.index);
+    this.pairs.delete(pair.config.vmId);
+  }
+
+  pairStatus(pair: MtPair) {
+    const latestTag = pair.tags[pair.tags.length - 1] ?? null;
+    return {
+      vmId: pair.config.vmId,
+      appliedGeneration: pair.appliedGeneration,
+      appliedSeq: pair.appliedSeq,
+      inResync: pair.inResync,
+      consistent: pair.latestConsistentAt !== null,
+      latestConsistentAt: pair.latestConsistentAt,
+      windowStart: pair.windowStart,
+      spans: pair.spans.map((s) => [s.from, s.to]),
+      tags: pair.tags.length,
+      latestTag,
+      ...pair.stats,
+    };
+  }
+
+  /** The tags of a pair (for tests and reports). */
+  tagsOf(vmId: string): readonly TagInfo[] {
+    return this.pairs.get(vmId)?.tags ?? [];
+  }
+
+  statusOf(vmId: string) {
+    const pair = this.pairs.get(vmId);
+    return pair === undefined ? null : this.pairStatus(pair);
+  }
+
+  stop(): void {
+    for (const pair of this.pairs.values()) pair.afterApply = [];
+  }
+
+  invariants(): void {
+    this.journal.invariants();
+    for (const pair of this.pairs.values()) {
+      for (let i = 1; i < pair.spans.length; i++) assert(pair.spans[i - 1].to <= pair.spans[i].from, `master target: spans of ${pair.config.vmId} overlap`);
+    }
+  }
+}
+
+/** Splits a batch at each compare record: a compare must see the replica as of its position. */
+function splitSegments(records: readonly StreamRecord[]): Segment[] {
+  const segments: Segment[] = [];
+  let current: Segment = { data: [], events: [], compare: null };
+  for (const record of records) {
+    switch (record.kind) {
+      case 'write':
+      case 'blocks':
+        current.data.push(record);
+        break;
+      case 'tag':
+        current.events.push({ k: 'tag', name: record.name, kind: record.tagKind, at: record.at });
+        break;
+      case 'resync-begin':
+        current.events.push({ k: 'begin', at: record.at });
+        break;
+      case 'resync-end':
+        current.events.push({ k: 'end', at: record.at });
+        break;
+      case 'compare':
+        segments.push({ ...current, compare: record });
+        current = { data: [], events: [], compare: null };
+        break;
+    }
+  }
+  segments.push(current);
+  return segments;
+}

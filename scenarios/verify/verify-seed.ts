@@ -1,0 +1,81 @@
+// One run of a verify sweep (`lab verify`): the swarm experiment of a seed, run with every
+// checker; a failure is run once more to prove it reproduces (same verdict, same trace hash),
+// and when two runs of one seed differ, both are rerun with the kernel trace captured to name the
+// first divergent event (DESIGN.md section 2.5). The result is plain JSON, so worker threads can
+// send it back unchanged.
+import type { RunMetrics, RunViolation, Verdict } from '../../model/index.js';
+import { firstDivergence } from '../../sim/index.js';
+import { formatExperiment } from './experiment.js';
+import { runExperiment, type ExperimentOutcome } from './run-experiment.js';
+import { swarmExperiment } from './swarm.js';
+
+export const PROVIDERS = ['hyperv-replica', 'inmage-scout'] as const;
+export type Provider = (typeof PROVIDERS)[number];
+/** Providers whose engine exists; the others are reported as not implemented. */
+export const VERIFIABLE_PROVIDERS: readonly Provider[] = ['hyperv-replica'];
+
+export interface VerifyRun {
+  readonly scenario: string;
+  readonly provider: Provider;
+  readonly seed: number;
+  readonly verdict: Verdict;
+  readonly traceHash: string;
+  readonly violations: readonly RunViolation[];
+  readonly metrics: RunMetrics;
+  readonly marks: readonly string[];
+  readonly replay: string;
+  /** Failed runs only: whether the rerun gave the same verdict and trace hash. */
+  readonly reproduced?: boolean;
+  /** Failed runs only: the experiment's timeline. */
+  readonly timeline?: string;
+}
+
+export interface VerifyOptions {
+  /** Run every seed twice and compare trace hashes (failures are always rerun). */
+  readonly determinism?: boolean;
+}
+
+export function replayCommand(seed: number, provider: Provider): string {
+  return `npx lab verify --seed ${seed} --provider ${provider} --replay`;
+}
+
+export function verifySeed(seed: number, provider: Provider, options: VerifyOptions = {}): VerifyRun {
+  const experiment = swarmExperiment(seed);
+  const first = runExperiment(experiment);
+  const failed = first.record.verdict !== 'pass';
+  let violations = [...first.record.violations];
+  let verdict = first.record.verdict;
+  let reproduced: boolean | undefined;
+  if (failed || options.determinism === true) {
+    const second = runExperiment(experiment);
+    const same = second.record.traceHash === first.record.traceHash && second.record.verdict === first.record.verdict;
+    if (failed) reproduced = same;
+    if (!same) {
+      verdict = 'correctness';
+      violations = [...violations, { invariant: 'determinism', item: '*', atSeconds: 0, message: `two runs of seed ${seed} differ: ${divergence(first, second)}` }];
+    }
+  }
+  const { record } = first;
+  return {
+    scenario: experiment.name,
+    provider,
+    seed,
+    verdict,
+    traceHash: record.traceHash,
+    violations,
+    metrics: record.metrics,
+    marks: record.marks,
+    replay: replayCommand(seed, provider),
+    ...(verdict !== 'pass' ? { reproduced: reproduced ?? false, timeline: formatExperiment(experiment) } : {}),
+  };
+}
+
+/** Reruns both with the kernel trace captured and names the first event where they part. */
+function divergence(first: ExperimentOutcome, second: ExperimentOutcome): string {
+  if (first.record.traceHash === second.record.traceHash) return `same trace hash ${first.record.traceHash} but verdicts ${first.record.verdict} and ${second.record.verdict}`;
+  const a = runExperiment(first.experiment, { captureTrace: true });
+  const b = runExperiment(first.experiment, { captureTrace: true });
+  const found = firstDivergence(a.run.lab.world.kernel.capturedTrace, b.run.lab.world.kernel.capturedTrace);
+  if (found === null) return `trace hashes ${first.record.traceHash} and ${second.record.traceHash} differ but the kernel events agree: an engine trace record differs`;
+  return `first divergent event ${found.index}: ${JSON.stringify(found.left)} vs ${JSON.stringify(found.right)}`;
+}
