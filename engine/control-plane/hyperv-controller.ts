@@ -176,6 +176,23 @@ export class HyperVReplicaController {
     });
   }
 
+  /** Disables protection (DOMAIN.md rule 15): replication stops on both hosts; with
+   *  deleteReplicaOnDisable the replica VM and its settings are deleted too. */
+  disable(vmId: string, done: Done): void {
+    this.operation(vmId, 'disable-protection', 'DISABLE', done, (item, job, finish) => {
+      const { active, replica } = this.hostsOf(vmId);
+      const removeReplica = item.vm.policy.deleteReplicaOnDisable;
+      this.chain(job, finish, [['stop replication on the primary', active, { op: 'remove', vmId }]], () => {
+        if (!removeReplica) {
+          // The replica VM is kept (replicaDeletion not required), detached from replication.
+          return this.chain(job, finish, [['detach the replica VM', replica, { op: 'remove', vmId }]], () => finish(null));
+        }
+        this.ports.tracer.mark('replica-deleted-on-disable');
+        this.chain(job, finish, [['delete the replica VM and its settings', replica, { op: 'remove', vmId }]], () => finish(null));
+      });
+    });
+  }
+
   /** Test failover (DOMAIN.md rule 8): a test VM from a recovery point on the replica host,
    *  isolated; production replication goes on. Force-completed after 14 days. */
   testFailover(vmId: string, options: { pointId?: number; network?: 'none' | 'isolated' }, done: Done): void {
