@@ -8,3 +8,4 @@ export * from './lifecycle.js';
 export * from './invariants.js';
 export * from './run-record.js';
 export * from './scout-topology.js';
+export * from './network-mapping.js';

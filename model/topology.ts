@@ -2,6 +2,7 @@
 // VMs and their disks (DOMAIN.md section 1, rules 13 and 16-17), with validation that names the
 // offending field.
 import type { FieldError } from './policy.js';
+import type { NetworkAttachment, NetworkMapping, VmNetworkSpec } from './network-mapping.js';
 import type { Duration } from './units.js';
 
 export type SiteRole = 'primary' | 'secondary';
@@ -43,6 +44,8 @@ export interface HostSpec {
   readonly cores?: number;
   readonly fsCapacityBytes?: number;
   readonly osFamily?: OsFamily;
+  /** VM networks this host is connected to (placement needs the mapped one); all when absent. */
+  readonly networks?: readonly string[];
 }
 
 export interface DiskSpec {
@@ -59,6 +62,7 @@ export interface VmSpec {
   readonly replicaHost?: string;
   readonly disks: readonly DiskSpec[];
   readonly osFamily: OsFamily;
+  readonly network?: NetworkAttachment;
 }
 
 export interface CloudMapping {
@@ -73,6 +77,8 @@ export interface Topology {
   readonly hosts: readonly HostSpec[];
   readonly vms: readonly VmSpec[];
   readonly cloudMappings: readonly CloudMapping[];
+  readonly networks?: readonly VmNetworkSpec[];
+  readonly networkMappings?: readonly NetworkMapping[];
 }
 
 export function validateTopology(topology: Topology, at = 'topology'): FieldError[] {

@@ -1,6 +1,6 @@
 // Composes a Hyper-V Replica deployment: the simulated world (sim/) with the real engine
 // (engine/) installed on its hosts and the Site Recovery controller on the vault's ports.
-import { DEFAULT_HYPERV_POLICY, type HyperVReplicaPolicy, type Topology, type VmSpec } from '../model/index.js';
+import { DEFAULT_HYPERV_POLICY, hostSeesMappedNetwork, replicaConnection, type HyperVReplicaPolicy, type Topology, type VmSpec } from '../model/index.js';
 import { HVR_SERVICE, HyperVReplicaController, HyperVReplicaService, type OperationResult, type ProtectedVm } from '../engine/index.js';
 import { World, type WorldOptions } from '../sim/index.js';
 
@@ -31,7 +31,14 @@ export function buildHyperVLab(options: HyperVLabOptions): HyperVLab {
   }
   const controller = new HyperVReplicaController(world.controlPorts());
   const policy = options.policy ?? DEFAULT_HYPERV_POLICY;
-  const vms = topology.vms.map((vm) => ({ vmId: vm.id, primaryHost: vm.host, secondaryHost: vm.replicaHost!, policy, autoResync: options.autoResync ?? true }));
+  const vms = topology.vms.map((vm) => ({
+    vmId: vm.id,
+    primaryHost: vm.host,
+    secondaryHost: vm.replicaHost!,
+    policy,
+    autoResync: options.autoResync ?? true,
+    replicaConnection: replicaConnection(vm.network, topology.networks ?? [], topology.networkMappings ?? []),
+  }));
   for (const vm of vms) controller.register(vm);
   return { world, controller, services, vms };
 }
@@ -41,11 +48,14 @@ export function buildHyperVLab(options: HyperVLabOptions): HyperVLab {
 export function placeReplicas(topology: Topology): Topology {
   const secondarySites = new Set(topology.sites.filter((s) => s.role === 'secondary').map((s) => s.id));
   const candidates = topology.hosts.filter((h) => h.kind === 'hyperv' && secondarySites.has(h.site)).map((h) => h.id);
+  const hostNetworks = new Map(topology.hosts.map((h) => [h.id, h.networks]));
   const load = new Map(candidates.map((id) => [id, 0]));
   for (const vm of topology.vms) if (vm.replicaHost !== undefined) load.set(vm.replicaHost, (load.get(vm.replicaHost) ?? 0) + 1);
   const vms: VmSpec[] = topology.vms.map((vm) => {
     if (vm.replicaHost !== undefined) return vm;
-    const host = [...load.entries()].sort((a, b) => a[1] - b[1] || (a[0] < b[0] ? -1 : 1))[0]?.[0];
+    // Only hosts that see the network the VM's network is mapped to (DOMAIN.md rule 13).
+    const eligible = [...load.entries()].filter(([id]) => hostSeesMappedNetwork(hostNetworks.get(id), vm.network, topology.networkMappings ?? []));
+    const host = eligible.sort((a, b) => a[1] - b[1] || (a[0] < b[0] ? -1 : 1))[0]?.[0];
     if (host === undefined) throw new Error(`no Hyper-V host at a secondary site can hold the replica of ${vm.id}`);
     load.set(host, load.get(host)! + 1);
     return { ...vm, replicaHost: host };

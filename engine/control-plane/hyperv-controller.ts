@@ -4,7 +4,7 @@
 // the Hyper-V hosts, and watches replication status to notice initial replication ending and
 // resync becoming necessary. It holds no data; everything it knows comes through ports.
 import { createActor, type Actor } from 'xstate';
-import { assert, days, protectedItemLifecycle, seconds, type Direction, type Duration, type HyperVReplicaPolicy, type Instant, type LifecycleEvent } from '../../model/index.js';
+import { assert, days, protectedItemLifecycle, seconds, type Direction, type Duration, type HyperVReplicaPolicy, type Instant, type LifecycleEvent, type ReplicaConnection } from '../../model/index.js';
 import type { Clock, ManagementChannel, TimerId, Tracer } from '../ports.js';
 import { xstateClock } from './xstate-clock.js';
 import { JobLog, type Job } from './jobs.js';
@@ -24,6 +24,8 @@ export interface ProtectedVm {
   readonly policy: HyperVReplicaPolicy;
   /** Start a resync as soon as one is required (else an operator must). */
   readonly autoResync: boolean;
+  /** What the replica VM is connected to when it starts after a failover (network mapping). */
+  readonly replicaConnection?: ReplicaConnection;
 }
 
 interface Item {
@@ -116,6 +118,7 @@ export class HyperVReplicaController {
           ['fail over the replica', replica, { op: 'failover', vmId, pointId: null }],
         ], (point) => {
           job.facts.recoveryPoint = point;
+          job.facts.network = item.vm.replicaConnection ?? { connected: false, reason: 'no network mapping' };
           item.epoch = reversedEpoch;
           // The direction reverses at once (DOMAIN.md rule 9): the old primary's disks become the
           // replica, already in sync, and the new primary tracks from before its VM starts.
@@ -141,6 +144,7 @@ export class HyperVReplicaController {
           this.chain(job, finish, [['fail over the replica', replica, { op: 'failover', vmId, pointId: options.pointId ?? null }]], (point) => {
             job.facts.recoveryPoint = point;
             job.facts.cutAt = (point as RecoveryPointInfo).cutAt;
+            job.facts.network = item.vm.replicaConnection ?? { connected: false, reason: 'no network mapping' };
             // Replication stops; the old primary's session is removed if its host answers.
             this.request(active, { op: 'remove', vmId }, () => {
               this.chain(job, finish, [['start the replica VM', replica, { op: 'start-vm', vmId }]], () => finish(null));

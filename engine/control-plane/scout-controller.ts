@@ -1,0 +1,421 @@
+// The control plane of an InMage Scout deployment: the configuration server with vContinuum's
+// operations (DOMAIN.md rules 16-24). It keeps the same user-visible lifecycle as Hyper-V Replica
+// (the reference statechart of model/, as an xstate actor on the engine's clock), runs each
+// operation as a job of management requests to the unified agents, process servers and master
+// targets, and polls their status to notice a resync ending or becoming necessary, and to feed
+// the configuration server's registry, RPO alerts and health. Failback goes through the
+// primary-site master target and the DR-side process server; without them it is refused.
+import { createActor, type Actor } from 'xstate';
+import { assert, protectedItemLifecycle, seconds, type Direction, type Duration, type Instant, type LifecycleEvent, type ScoutPolicy } from '../../model/index.js';
+import type { TimerId } from '../ports.js';
+import { xstateClock } from './xstate-clock.js';
+import { JobLog, type Job } from './jobs.js';
+import type { ControllerPorts, OperationResult } from './hyperv-controller.js';
+import { ConfigurationServer } from '../providers/inmage-scout/configuration-server.js';
+import type { ProcessServerStatus } from '../providers/inmage-scout/process-server.js';
+import {
+  SCOUT_AGENT_SERVICE,
+  SCOUT_MT_SERVICE,
+  SCOUT_PS_SERVICE,
+  type AgentRequest,
+  type MasterTargetRequest,
+  type ProcessServerRequest,
+  type RecoveryTarget,
+  type ScoutResponse,
+} from '../providers/inmage-scout/requests.js';
+
+export const SCOUT_STATUS_POLL_INTERVAL = seconds(60);
+/** How long a planned failover waits for the final tag to reach the master target. */
+export const FINAL_TAG_WAIT: Duration = seconds(3_600);
+
+export interface ScoutProtectedVm {
+  readonly vmId: string;
+  /** The ESXi host (or physical server) the machine runs on at the primary site. */
+  readonly primaryHost: string;
+  readonly diskCount: number;
+  readonly processServer: string;
+  /** The secondary-site master target: its host holds the replica disks and boots the machine
+   *  at recovery (the ESXi host of the master target's datastore). */
+  readonly masterTarget: string;
+  /** The DR-side process server and primary-site master target failback goes through. */
+  readonly failback: { readonly processServer: string; readonly masterTarget: string } | null;
+  readonly policy: ScoutPolicy;
+  readonly autoResync: boolean;
+}
+
+interface Path {
+  /** Where the machine runs and its agent captures. */
+  readonly source: string;
+  readonly processServer: string;
+  readonly masterTarget: string;
+  /** The host whose copy of the disks the master target writes, and where recovery boots. */
+  readonly target: string;
+}
+
+interface Item {
+  readonly vm: ScoutProtectedVm;
+  readonly actor: Actor<typeof protectedItemLifecycle>;
+  epoch: number;
+  busy: boolean;
+}
+
+type Done = (result: OperationResult) => void;
+type Step = [name: string, host: string, service: string, request: AgentRequest | ProcessServerRequest | MasterTargetRequest];
+
+interface AgentPairView {
+  readonly vmId: string;
+  readonly phase: string;
+}
+
+interface MtPairView {
+  readonly vmId: string;
+  readonly latestConsistentAt: number | null;
+}
+
+export class ScoutController {
+  private readonly items = new Map<string, Item>();
+  readonly jobs: JobLog;
+  readonly configurationServer = new ConfigurationServer();
+  private pollTimer: TimerId | null = null;
+
+  constructor(
+    private readonly ports: ControllerPorts,
+    private readonly pollInterval: Duration = SCOUT_STATUS_POLL_INTERVAL,
+  ) {
+    this.jobs = new JobLog(() => ports.clock.now());
+  }
+
+  register(vm: ScoutProtectedVm): void {
+    assert(!this.items.has(vm.vmId), `${vm.vmId} registered twice`);
+    const actor = createActor(protectedItemLifecycle, { clock: xstateClock(this.ports.clock) });
+    actor.start();
+    this.items.set(vm.vmId, { vm, actor, epoch: 0, busy: false });
+    if (this.pollTimer === null) this.schedulePoll();
+  }
+
+  stateOf(vmId: string): { value: string; direction: Direction; busy: boolean; testing: boolean } {
+    const item = this.item(vmId);
+    const snapshot = item.actor.getSnapshot();
+    const value = typeof snapshot.value === 'string' ? snapshot.value : Object.keys(snapshot.value)[0];
+    return { value, direction: snapshot.context.direction, busy: item.busy, testing: snapshot.matches({ protected: 'testing' }) };
+  }
+
+  /** Where the machine runs (or will run) and where its replica disks are. */
+  hostsOf(vmId: string): { active: string; replica: string } {
+    const item = this.item(vmId);
+    const forward = item.actor.getSnapshot().context.direction === 'forward';
+    return forward ? { active: item.vm.primaryHost, replica: item.vm.masterTarget } : { active: item.vm.masterTarget, replica: item.vm.primaryHost };
+  }
+
+  /** The replication path of a direction: forward to the secondary MT, reverse to the primary MT. */
+  pathOf(vmId: string, direction: Direction): Path | null {
+    const vm = this.item(vmId).vm;
+    if (direction === 'forward') return { source: vm.primaryHost, processServer: vm.processServer, masterTarget: vm.masterTarget, target: vm.masterTarget };
+    if (vm.failback === null) return null;
+    return { source: vm.masterTarget, processServer: vm.failback.processServer, masterTarget: vm.failback.masterTarget, target: vm.primaryHost };
+  }
+
+  private currentPath(vmId: string): Path {
+    const path = this.pathOf(vmId, this.stateOf(vmId).direction);
+    assert(path !== null, `${vmId} has no replication path in its current direction`);
+    return path;
+  }
+
+  // --- operations ------------------------------------------------------------------------------
+
+  /** vContinuum "protect": pairs created on the master target and process server, then the agent
+   *  starts with a full resync (initial replication by block compare). */
+  enable(vmId: string, done: Done): void {
+    this.operation(vmId, 'enable-protection', 'ENABLE', done, (item, job, finish) => this.protect(item, job, finish, this.currentPath(vmId), 'full-resync', null, false));
+  }
+
+  /** Takes over a machine whose replica already holds its image (a capacity run starts from a
+   *  steady state): differential replication at once. */
+  adoptInSync(vmId: string, done: Done): void {
+    this.operation(vmId, 'adopt-replication', 'ENABLE', done, (item, job, finish) => this.protect(item, job, finish, this.currentPath(vmId), 'in-sync', this.ports.clock.now(), false));
+  }
+
+  private protect(item: Item, job: Job, finish: (error: string | null) => void, path: Path, start: 'in-sync' | 'full-resync', inSyncAt: Instant | null, paused: boolean, then?: () => void): void {
+    const { vm } = item;
+    item.epoch++;
+    const epoch = item.epoch;
+    const targetDisks = Array.from({ length: vm.diskCount }, (_, i) => `${vm.vmId}/d${i}@${path.target}`);
+    this.configurationServer.registerPair(vm.vmId, path.source, path.processServer, path.masterTarget);
+    this.chain(job, finish, [
+      ['attach replica disks to the master target', path.masterTarget, SCOUT_MT_SERVICE, { op: 'add-pair', vmId: vm.vmId, epoch, processServer: path.processServer, agentHost: path.source, targetDisks, policy: vm.policy, ...(inSyncAt !== null ? { inSyncAt } : {}) }],
+      ['create the pair on the process server', path.processServer, SCOUT_PS_SERVICE, { op: 'add-pair', vmId: vm.vmId, epoch, agentHost: path.source, masterTarget: path.masterTarget }],
+      ['start the unified agent', path.source, SCOUT_AGENT_SERVICE, { op: 'protect', vmId: vm.vmId, epoch, processServer: path.processServer, masterTarget: path.masterTarget, policy: vm.policy, start, paused }],
+    ], () => (then ?? (() => finish(null)))());
+  }
+
+  /** Planned failover (rule 24 with the source shut down first): the final tag is shipped, the
+   *  master target recovers to it, and the reverse pair is set up in sync (paused until reverse
+   *  replication is asked for) when the reverse path exists. */
+  plannedFailover(vmId: string, done: Done): void {
+    this.operation(vmId, 'planned-failover', 'PLANNED_FAILOVER', done, (item, job, finish) => {
+      const direction = this.stateOf(vmId).direction;
+      const path = this.currentPath(vmId);
+      const { replica } = this.hostsOf(vmId);
+      this.chain(job, finish, [
+        ['shut down the source machine', path.source, SCOUT_AGENT_SERVICE, { op: 'shutdown-vm', vmId }],
+        ['ship the final tag', path.source, SCOUT_AGENT_SERVICE, { op: 'prepare-planned-failover', vmId }],
+      ], (final) => {
+        const { tag } = final as { tag: string; at: Instant };
+        this.chain(job, finish, [['recover to the final tag (readiness check, detach disks)', path.masterTarget, SCOUT_MT_SERVICE, { op: 'recover', vmId, target: { kind: 'tag', name: tag }, waitMicros: FINAL_TAG_WAIT }]], (recovered) => {
+          const { recoveredAt } = recovered as { recoveredAt: Instant };
+          job.facts.recoveredAt = recoveredAt;
+          job.facts.finalTag = tag;
+          this.removePair(path, vmId, () => {
+            const startVm = () => this.chain(job, finish, [['boot the machine at the recovery site', replica, SCOUT_AGENT_SERVICE, { op: 'start-vm', vmId }]], () => finish(null));
+            const reverse = this.pathOf(vmId, direction === 'forward' ? 'reverse' : 'forward');
+            if (reverse === null) {
+              this.ports.tracer.mark('planned-failover-without-reverse-path');
+              return startVm();
+            }
+            this.protect(item, job, finish, reverse, 'in-sync', recoveredAt, true, startVm);
+          });
+        });
+      });
+    });
+  }
+
+  /** Unplanned failover / vContinuum recover: readiness check, power off the running copy first
+   *  when it can be reached (split brain), recover to the latest point, the latest tag, a tag or
+   *  an instant, detach the replica disks and boot the machine at the recovery site. */
+  unplannedFailover(vmId: string, options: { target?: RecoveryTarget }, done: Done): void {
+    this.operation(vmId, 'unplanned-failover', 'UNPLANNED_FAILOVER', done, (_item, job, finish) => {
+      const path = this.currentPath(vmId);
+      const { replica } = this.hostsOf(vmId);
+      const target = options.target ?? { kind: 'latest-tag' };
+      this.step(job, 'power off the running copy', path.source, SCOUT_AGENT_SERVICE, { op: 'shutdown-vm', vmId }, () => {
+        this.chain(job, finish, [['recover the replica (readiness check, detach disks)', path.masterTarget, SCOUT_MT_SERVICE, { op: 'recover', vmId, target }]], (recovered) => {
+          const value = recovered as { recoveredAt: Instant; tag: string | null };
+          job.facts.recoveredAt = value.recoveredAt;
+          job.facts.cutAt = value.recoveredAt;
+          job.facts.tag = value.tag;
+          this.removePair(path, vmId, () => this.chain(job, finish, [['boot the machine at the recovery site', replica, SCOUT_AGENT_SERVICE, { op: 'start-vm', vmId }]], () => finish(null)));
+        });
+      });
+    });
+  }
+
+  commit(vmId: string, done: Done): void {
+    this.operation(vmId, 'commit', 'COMMIT', done, (_item, _job, finish) => finish(null));
+  }
+
+  /** Reverse replication (re-protect): after a planned failover the reverse pair is already in
+   *  sync and only resumes; after an unplanned one it starts with a full resync. Failback to the
+   *  primary site needs its master target and a DR-side process server. */
+  reverseReplicate(vmId: string, done: Done): void {
+    this.operation(vmId, 'reverse-replicate', 'REVERSE_REPLICATE', done, (item, job, finish) => {
+      const snapshot = item.actor.getSnapshot();
+      const path = this.pathOf(vmId, snapshot.context.direction);
+      if (path === null) return finish('failback needs a master target at the primary site and a process server on the DR side; none is configured');
+      if (snapshot.context.lastFailover === 'planned') return this.chain(job, finish, [['resume replication', path.source, SCOUT_AGENT_SERVICE, { op: 'resume', vmId }]], () => finish(null));
+      this.protect(item, job, finish, path, 'full-resync', null, false);
+    });
+  }
+
+  pause(vmId: string, done: Done): void {
+    this.operation(vmId, 'pause', 'PAUSE', done, (_item, job, finish) =>
+      this.chain(job, finish, [['pause replication', this.currentPath(vmId).source, SCOUT_AGENT_SERVICE, { op: 'pause', vmId }]], () => finish(null)),
+    );
+  }
+
+  resume(vmId: string, done: Done): void {
+    this.operation(vmId, 'resume', 'RESUME', done, (_item, job, finish) =>
+      this.chain(job, finish, [['resume replication', this.currentPath(vmId).source, SCOUT_AGENT_SERVICE, { op: 'resume', vmId }]], () => finish(null)),
+    );
+  }
+
+  resync(vmId: string, done: Done): void {
+    this.operation(vmId, 'resynchronize', 'RESYNC', done, (_item, job, finish) =>
+      this.chain(job, finish, [['start resynchronization', this.currentPath(vmId).source, SCOUT_AGENT_SERVICE, { op: 'start-resync', vmId, reason: 'manual' }]], () => finish(null)),
+    );
+  }
+
+  /** A common consistency point across a replication group (rule 20): quiesce every member,
+   *  tag each with one name while all are held, thaw. A failed quiesce thaws all and fails. */
+  groupTag(vmIds: readonly string[], name: string, done: (result: { ok: true; instants: Record<string, Instant> } | { ok: false; error: string }) => void): void {
+    const sources = vmIds.map((vmId) => ({ vmId, host: this.currentPath(vmId).source }));
+    const thawAll = (then: () => void) => {
+      let remaining = sources.length;
+      for (const s of sources) this.request(s.host, SCOUT_AGENT_SERVICE, { op: 'thaw', vmId: s.vmId }, () => --remaining === 0 && then());
+    };
+    let pending = sources.length;
+    let failure: string | null = null;
+    for (const s of sources) {
+      this.request(s.host, SCOUT_AGENT_SERVICE, { op: 'quiesce', vmId: s.vmId }, (response) => {
+        if (!response.ok) failure = response.error;
+        if (--pending > 0) return;
+        if (failure !== null) {
+          this.ports.tracer.mark('tag-group-quiesce-failed');
+          return thawAll(() => done({ ok: false, error: failure! }));
+        }
+        const instants: Record<string, Instant> = {};
+        let tagged = sources.length;
+        for (const t of sources) {
+          this.request(t.host, SCOUT_AGENT_SERVICE, { op: 'tag', vmId: t.vmId, name, tagKind: 'group' }, (tagResponse) => {
+            if (!tagResponse.ok) failure = tagResponse.error;
+            else instants[t.vmId] = tagResponse.value as Instant;
+            if (--tagged > 0) return;
+            thawAll(() => {
+              if (failure !== null) return done({ ok: false, error: failure });
+              this.ports.tracer.mark('tag-group-common');
+              done({ ok: true, instants });
+            });
+          });
+        }
+      });
+    }
+  }
+
+  /** Tells the agent a disk of the machine was resized (a resync trigger, rule 22). */
+  diskResized(vmId: string, done: (response: ScoutResponse) => void): void {
+    this.request(this.currentPath(vmId).source, SCOUT_AGENT_SERVICE, { op: 'disk-resized', vmId }, done);
+  }
+
+  private removePair(path: Path, vmId: string, then: () => void): void {
+    this.request(path.source, SCOUT_AGENT_SERVICE, { op: 'remove', vmId }, () => this.request(path.processServer, SCOUT_PS_SERVICE, { op: 'remove-pair', vmId }, () => then()));
+  }
+
+  // --- status watching -------------------------------------------------------------------------
+
+  private schedulePoll(): void {
+    this.pollTimer = this.ports.clock.setTimer(this.pollInterval, 'scout-status-poll', () => {
+      this.poll();
+      this.schedulePoll();
+    });
+  }
+
+  /** One status request per server: agents of the active sides, process servers, master targets. */
+  private poll(): void {
+    const now = this.ports.clock.now();
+    const agentHosts = new Set<string>();
+    const psHosts = new Set<string>();
+    const mtHosts = new Set<string>();
+    for (const item of this.items.values()) {
+      const path = this.pathOf(item.vm.vmId, this.stateOf(item.vm.vmId).direction);
+      if (path === null) continue;
+      agentHosts.add(path.source);
+      psHosts.add(path.processServer);
+      mtHosts.add(path.masterTarget);
+    }
+    const agents = new Map<string, AgentPairView>();
+    const mts = new Map<string, MtPairView>();
+    let remaining = agentHosts.size + psHosts.size + mtHosts.size;
+    const arrived = () => {
+      if (--remaining > 0) return;
+      this.configurationServer.evaluate(this.ports.clock.now());
+      for (const item of this.items.values()) this.observe(item, agents, mts);
+    };
+    for (const host of agentHosts) {
+      this.request(host, SCOUT_AGENT_SERVICE, { op: 'status-all' }, (response) => {
+        if (response.ok) {
+          this.configurationServer.heartbeat(host, 'agent', now);
+          for (const pair of response.value as AgentPairView[]) agents.set(`${host}|${pair.vmId}`, pair);
+        }
+        arrived();
+      });
+    }
+    for (const host of psHosts) {
+      this.request(host, SCOUT_PS_SERVICE, { op: 'status' }, (response) => {
+        if (response.ok) {
+          this.configurationServer.heartbeat(host, 'process-server', now);
+          this.configurationServer.observeProcessServer(response.value as ProcessServerStatus);
+        }
+        arrived();
+      });
+    }
+    for (const host of mtHosts) {
+      this.request(host, SCOUT_MT_SERVICE, { op: 'status-all' }, (response) => {
+        if (response.ok) {
+          this.configurationServer.heartbeat(host, 'master-target', now);
+          for (const pair of response.value as MtPairView[]) mts.set(`${host}|${pair.vmId}`, pair);
+        }
+        arrived();
+      });
+    }
+  }
+
+  private observe(item: Item, agents: ReadonlyMap<string, AgentPairView>, mts: ReadonlyMap<string, MtPairView>): void {
+    const vmId = item.vm.vmId;
+    const state = this.stateOf(vmId).value;
+    const path = this.pathOf(vmId, this.stateOf(vmId).direction);
+    if (path === null || item.busy) return;
+    const agent = agents.get(`${path.source}|${vmId}`);
+    const mt = mts.get(`${path.masterTarget}|${vmId}`);
+    if (agent === undefined || mt === undefined) return;
+    const consistentAt = mt.latestConsistentAt;
+    this.configurationServer.observePair(vmId, agent.phase, consistentAt, this.ports.clock.now(), item.vm.policy.rpoThreshold);
+    const send = (event: LifecycleEvent) => item.actor.send(event);
+    const caughtUp = agent.phase === 'streaming' && consistentAt !== null;
+    if (state === 'initialReplication' && caughtUp) send({ type: 'INITIAL_REPLICATION_DONE' });
+    if (state === 'protected' && (agent.phase === 'bitmap' || agent.phase === 'resyncing')) {
+      send({ type: 'RESYNC_REQUIRED' });
+      this.ports.tracer.mark('controller-saw-resync-required');
+    }
+    if (state === 'resyncing' && caughtUp) send({ type: 'RESYNC_DONE' });
+    if (this.stateOf(vmId).value === 'resyncRequired' && item.vm.autoResync) this.resync(vmId, () => undefined);
+  }
+
+  // --- plumbing --------------------------------------------------------------------------------
+
+  private operation(vmId: string, kind: string, event: LifecycleEvent['type'], done: Done, body: (item: Item, job: Job, finish: (error: string | null) => void) => void): void {
+    const item = this.items.get(vmId);
+    if (item === undefined) return done({ ok: false, error: `${vmId} is not a protected item`, job: null });
+    if (item.busy) return done({ ok: false, error: `another job is running on ${vmId}`, job: null });
+    if (!item.actor.getSnapshot().can({ type: event } as LifecycleEvent)) {
+      this.ports.tracer.mark('operation-refused');
+      return done({ ok: false, error: `${kind} is not allowed while ${vmId} is ${this.stateOf(vmId).value}`, job: null });
+    }
+    const job = this.jobs.start(kind, vmId);
+    item.busy = true;
+    body(item, job, (error) => {
+      item.busy = false;
+      if (error !== null) {
+        this.jobs.finish(job, 'failed', error);
+        this.ports.tracer.mark(`job-failed:${kind}`);
+        return done({ ok: false, error, job });
+      }
+      item.actor.send({ type: event } as LifecycleEvent);
+      this.jobs.finish(job, 'succeeded');
+      this.ports.tracer.mark(`job-succeeded:${kind}`);
+      done({ ok: true, job });
+    });
+  }
+
+  private chain(job: Job, finish: (error: string | null) => void, steps: Step[], then: (lastValue: unknown) => void): void {
+    const [first, ...rest] = steps;
+    if (first === undefined) return then(undefined);
+    const [name, host, service, request] = first;
+    this.step(job, name, host, service, request, (value, reachable, error) => {
+      if (!reachable || error !== null) return finish(`${name}: ${error ?? `host ${host} is unreachable`}`);
+      if (rest.length === 0) return then(value);
+      this.chain(job, finish, rest, then);
+    });
+  }
+
+  private step(job: Job, name: string, host: string, service: string, request: Step[3], then: (value: unknown, reachable: boolean, error: string | null) => void): void {
+    const step = this.jobs.step(job, name);
+    this.request(host, service, request, (response, reachable) => {
+      const error = !reachable ? `host ${host} is unreachable` : response.ok ? null : response.error;
+      this.jobs.endStep(step, error === null ? 'succeeded' : 'failed', error ?? undefined);
+      then(response.ok ? response.value : undefined, reachable, response.ok ? null : response.error);
+    });
+  }
+
+  private request(host: string, service: string, request: Step[3], done: (response: ScoutResponse, reachable: boolean) => void): void {
+    this.ports.management.request(host, service, request, (result) => {
+      if (!result.ok) return done({ ok: false, error: `host ${host}: ${result.reason}` }, false);
+      done(result.value as ScoutResponse, true);
+    });
+  }
+
+  private item(vmId: string): Item {
+    const item = this.items.get(vmId);
+    assert(item !== undefined, `${vmId} is not a protected item`);
+    return item;
+  }
+}
+
