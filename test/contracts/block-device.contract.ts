@@ -169,5 +169,31 @@ export function blockDeviceContract(name: string, makeHarness: () => BlockDevice
       const sums = readAll(harness);
       expect(sums.subarray(0, 6)).toEqual(Uint32Array.from(payloads.flatMap((payload) => [...codec.blockChecksums(payload)])));
     });
+
+    it('lands the extents of a scatter-gather write in order, with one completion after the call returns', () => {
+      const harness = makeHarness();
+      const { device, codec } = harness;
+      const first = harness.freshPayload(3);
+      const overlapping = harness.freshPayload(2);
+      const apart = harness.freshPayload(1);
+      const log: string[] = [];
+      const call = tracked<void>(log, 'writeMany');
+      device.writeMany(
+        [
+          { start: 0, payload: first },
+          { start: 1, payload: overlapping },
+          { start: 8, payload: apart },
+        ],
+        call.done,
+      );
+      call.returned();
+      expect(log).toEqual([]);
+      harness.settle();
+      expect(call.calls()).toBe(1);
+      const sums = readAll(harness);
+      const [a] = codec.blockChecksums(first);
+      expect([...sums.subarray(0, 3)]).toEqual([a, ...codec.blockChecksums(overlapping)]);
+      expect(sums[8]).toBe(codec.blockChecksums(apart)[0]);
+    });
   });
 }
