@@ -38,7 +38,7 @@ managementContract('SimManagementChannel', () => {
     });
   const up = makeHost('up');
   const down = makeHost('down');
-  const echo = { handleRequest: (request: unknown, done: (response: unknown) => void) => done({ echoed: request }) };
+  const echo = { handleRequest: (request: unknown, done: (response: unknown) => void) => done({ echoed: request }), stop: () => undefined };
   up.install('svc', () => echo);
   down.install('svc', () => echo);
   down.crash();
