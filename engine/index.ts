@@ -23,3 +23,4 @@ export { ConfigurationServer, evaluateProcessServerHealth, PS_THRESHOLDS, type P
 export { ChangedBlockBitmap } from './providers/inmage-scout/bitmap.js';
 export { SCOUT_AGENT_SERVICE, SCOUT_PS_SERVICE, SCOUT_MT_SERVICE, type AgentRequest, type ProcessServerRequest, type MasterTargetRequest, type RecoveryTarget, type ScoutResponse } from './providers/inmage-scout/requests.js';
 export type { StreamRecord, StreamBatch, TagKind } from './providers/inmage-scout/messages.js';
+export { JobSteps, type Step, type StepResponse } from './control-plane/job-steps.js';

@@ -8,8 +8,9 @@ import { assert, days, protectedItemLifecycle, seconds, type Direction, type Dur
 import type { Clock, ManagementChannel, TimerId, Tracer } from '../ports.js';
 import { xstateClock } from './xstate-clock.js';
 import { JobLog, type Job } from './jobs.js';
+import { JobSteps } from './job-steps.js';
 import { RecoveryPlanRunner, type PlanKind, type PlanRun, type RecoveryPlan } from './recovery-plan.js';
-import { HVR_SERVICE, type HvrRequest, type HvrResponse } from '../providers/hyperv-replica/requests.js';
+import { HVR_SERVICE, type HvrRequest } from '../providers/hyperv-replica/requests.js';
 import type { RecoveryPointInfo } from '../providers/hyperv-replica/recovery-history.js';
 import { plantedBugs } from '../planted-bugs.js';
 
@@ -50,8 +51,11 @@ export class HyperVReplicaController {
   readonly jobs: JobLog;
   private pollTimer: ReturnType<Clock['setTimer']> | null = null;
 
+  private readonly steps: JobSteps<HvrRequest>;
+
   constructor(private readonly ports: ControllerPorts) {
     this.jobs = new JobLog(() => ports.clock.now());
+    this.steps = new JobSteps<HvrRequest>(this.jobs, ports.management, HVR_SERVICE);
   }
 
   register(vm: ProtectedVm): void {
@@ -84,7 +88,7 @@ export class HyperVReplicaController {
       const { vm } = item;
       const start = startModeFor(vm.policy);
       item.epoch++;
-      this.chain(job, finish, [
+      this.steps.chain(job, finish, [
         ['create replica VM', vm.secondaryHost, { op: 'enable-replica', vmId, peerHost: vm.primaryHost, epoch: item.epoch, policy: vm.policy }],
         ['start initial replication', vm.primaryHost, { op: 'enable-primary', vmId, peerHost: vm.secondaryHost, epoch: item.epoch, policy: vm.policy, start }],
       ], () => finish(null));
@@ -98,7 +102,7 @@ export class HyperVReplicaController {
       const { vm } = item;
       item.epoch++;
       const inSyncAt = this.ports.clock.now();
-      this.chain(job, finish, [
+      this.steps.chain(job, finish, [
         ['register the replica VM', vm.secondaryHost, { op: 'enable-replica', vmId, peerHost: vm.primaryHost, epoch: item.epoch, policy: vm.policy, inSyncAt }],
         ['start delta replication', vm.primaryHost, { op: 'enable-primary', vmId, peerHost: vm.secondaryHost, epoch: item.epoch, policy: vm.policy, start: { kind: 'in-sync' } }],
       ], () => finish(null));
@@ -109,12 +113,12 @@ export class HyperVReplicaController {
     this.operation(vmId, 'planned-failover', 'PLANNED_FAILOVER', done, (item, job, finish) => {
       const { active, replica } = this.hostsOf(vmId);
       const reversedEpoch = item.epoch + 1;
-      this.chain(job, finish, [
+      this.steps.chain(job, finish, [
         ['shut down the primary VM', active, { op: 'shutdown-vm', vmId }],
         ['send the final changes', active, { op: 'prepare-planned-failover', vmId }],
       ], (finalCut) => {
         job.facts.finalCut = finalCut;
-        this.chain(job, finish, [
+        this.steps.chain(job, finish, [
           ['fail over the replica', replica, { op: 'failover', vmId, pointId: null }],
         ], (point) => {
           job.facts.recoveryPoint = point;
@@ -123,7 +127,7 @@ export class HyperVReplicaController {
           // The direction reverses at once (DOMAIN.md rule 9): the old primary's disks become the
           // replica, already in sync, and the new primary tracks from before its VM starts.
           const [newSource, newTarget] = plantedBugs.has('reverse-replication-wrong-direction') ? [active, replica] : [replica, active];
-          this.chain(job, finish, [
+          this.steps.chain(job, finish, [
             ['reverse the replication direction (old primary)', newTarget, { op: 'enable-replica', vmId, peerHost: newSource, epoch: reversedEpoch, policy: item.vm.policy, inSyncAt: finalCut as Instant }],
             ['reverse the replication direction (new primary)', newSource, { op: 'enable-primary', vmId, peerHost: newTarget, epoch: reversedEpoch, policy: item.vm.policy, start: { kind: 'in-sync' } }],
             ['pause until reverse replication is requested', newSource, { op: 'pause', vmId }],
@@ -138,21 +142,21 @@ export class HyperVReplicaController {
   unplannedFailover(vmId: string, options: { pointId?: number; shutDownAndSync?: boolean }, done: Done): void {
     this.operation(vmId, 'unplanned-failover', 'UNPLANNED_FAILOVER', done, (item, job, finish) => {
       const { active, replica } = this.hostsOf(vmId);
-      this.step(job, 'check that the primary VM is not running', active, { op: 'vm-running', vmId }, (running, reachable) => {
+      this.steps.step(job, 'check that the primary VM is not running', active, { op: 'vm-running', vmId }, (running, reachable) => {
         if (reachable && running === true && !options.shutDownAndSync) return finish('the primary VM is running: refusing an unplanned failover (split brain)');
         const failOver = () =>
-          this.chain(job, finish, [['fail over the replica', replica, { op: 'failover', vmId, pointId: options.pointId ?? null }]], (point) => {
+          this.steps.chain(job, finish, [['fail over the replica', replica, { op: 'failover', vmId, pointId: options.pointId ?? null }]], (point) => {
             job.facts.recoveryPoint = point;
             job.facts.cutAt = (point as RecoveryPointInfo).cutAt;
             job.facts.network = item.vm.replicaConnection ?? { connected: false, reason: 'no network mapping' };
             // Replication stops; the old primary's session is removed if its host answers.
-            this.request(active, { op: 'remove', vmId }, () => {
-              this.chain(job, finish, [['start the replica VM', replica, { op: 'start-vm', vmId }]], () => finish(null));
+            this.steps.request(active, { op: 'remove', vmId }, () => {
+              this.steps.chain(job, finish, [['start the replica VM', replica, { op: 'start-vm', vmId }]], () => finish(null));
             });
           });
         if (!reachable || !options.shutDownAndSync) return failOver();
         // Best effort: shut down and send the latest changes; failures are ignored.
-        this.request(active, { op: 'shutdown-vm', vmId }, () => this.request(active, { op: 'prepare-planned-failover', vmId }, () => failOver()));
+        this.steps.request(active, { op: 'shutdown-vm', vmId }, () => this.steps.request(active, { op: 'prepare-planned-failover', vmId }, () => failOver()));
       });
     });
   }
@@ -169,11 +173,11 @@ export class HyperVReplicaController {
       // After COMMIT the direction already names the new active site.
       const { active, replica } = this.hostsOf(vmId);
       if (snapshot.context.lastFailover === 'planned') {
-        return this.chain(job, finish, [['resume replication', active, { op: 'resume', vmId }]], () => finish(null));
+        return this.steps.chain(job, finish, [['resume replication', active, { op: 'resume', vmId }]], () => finish(null));
       }
       item.epoch++;
       const [source, target] = plantedBugs.has('reverse-replication-wrong-direction') ? [replica, active] : [active, replica];
-      this.chain(job, finish, [
+      this.steps.chain(job, finish, [
         ['prepare the old primary as replica', target, { op: 'enable-replica', vmId, peerHost: source, epoch: item.epoch, policy: item.vm.policy }],
         ['resynchronise from the active VM', source, { op: 'enable-primary', vmId, peerHost: target, epoch: item.epoch, policy: item.vm.policy, start: { kind: 'initial', bulk: 'compare' } }],
       ], () => finish(null));
@@ -186,13 +190,13 @@ export class HyperVReplicaController {
     this.operation(vmId, 'disable-protection', 'DISABLE', done, (item, job, finish) => {
       const { active, replica } = this.hostsOf(vmId);
       const removeReplica = item.vm.policy.deleteReplicaOnDisable;
-      this.chain(job, finish, [['stop replication on the primary', active, { op: 'remove', vmId }]], () => {
+      this.steps.chain(job, finish, [['stop replication on the primary', active, { op: 'remove', vmId }]], () => {
         if (!removeReplica) {
           // The replica VM is kept (replicaDeletion not required), detached from replication.
-          return this.chain(job, finish, [['detach the replica VM', replica, { op: 'remove', vmId }]], () => finish(null));
+          return this.steps.chain(job, finish, [['detach the replica VM', replica, { op: 'remove', vmId }]], () => finish(null));
         }
         this.ports.tracer.mark('replica-deleted-on-disable');
-        this.chain(job, finish, [['delete the replica VM and its settings', replica, { op: 'remove', vmId }]], () => finish(null));
+        this.steps.chain(job, finish, [['delete the replica VM and its settings', replica, { op: 'remove', vmId }]], () => finish(null));
       });
     });
   }
@@ -202,7 +206,7 @@ export class HyperVReplicaController {
   testFailover(vmId: string, options: { pointId?: number; network?: 'none' | 'isolated' }, done: Done): void {
     this.operation(vmId, 'test-failover', 'TEST_FAILOVER', done, (_item, job, finish) => {
       const { replica } = this.hostsOf(vmId);
-      this.chain(job, finish, [['create the test VM from a recovery point', replica, { op: 'test-failover', vmId, pointId: options.pointId ?? null, network: options.network ?? 'none' }]], (point) => {
+      this.steps.chain(job, finish, [['create the test VM from a recovery point', replica, { op: 'test-failover', vmId, pointId: options.pointId ?? null, network: options.network ?? 'none' }]], (point) => {
         job.facts.recoveryPoint = point;
         const item = this.item(vmId);
         item.testTimer = this.ports.clock.setTimer(TEST_FAILOVER_DURATION_MAX, 'test-failover-force-complete', () => {
@@ -219,25 +223,25 @@ export class HyperVReplicaController {
     this.operation(vmId, 'test-failover-cleanup', 'TEST_CLEANUP', done, (item, job, finish) => {
       if (item.testTimer !== null) this.ports.clock.cancelTimer(item.testTimer);
       item.testTimer = null;
-      this.chain(job, finish, [['delete the test VM', this.hostsOf(vmId).replica, { op: 'test-cleanup', vmId }]], () => finish(null));
+      this.steps.chain(job, finish, [['delete the test VM', this.hostsOf(vmId).replica, { op: 'test-cleanup', vmId }]], () => finish(null));
     });
   }
 
   pause(vmId: string, done: Done): void {
     this.operation(vmId, 'pause', 'PAUSE', done, (_item, job, finish) =>
-      this.chain(job, finish, [['pause replication', this.hostsOf(vmId).active, { op: 'pause', vmId }]], () => finish(null)),
+      this.steps.chain(job, finish, [['pause replication', this.hostsOf(vmId).active, { op: 'pause', vmId }]], () => finish(null)),
     );
   }
 
   resume(vmId: string, done: Done): void {
     this.operation(vmId, 'resume', 'RESUME', done, (_item, job, finish) =>
-      this.chain(job, finish, [['resume replication', this.hostsOf(vmId).active, { op: 'resume', vmId }]], () => finish(null)),
+      this.steps.chain(job, finish, [['resume replication', this.hostsOf(vmId).active, { op: 'resume', vmId }]], () => finish(null)),
     );
   }
 
   resync(vmId: string, done: Done): void {
     this.operation(vmId, 'resynchronize', 'RESYNC', done, (_item, job, finish) =>
-      this.chain(job, finish, [['start resynchronization', this.hostsOf(vmId).active, { op: 'start-resync', vmId }]], () => finish(null)),
+      this.steps.chain(job, finish, [['start resynchronization', this.hostsOf(vmId).active, { op: 'start-resync', vmId }]], () => finish(null)),
     );
   }
 
@@ -273,7 +277,7 @@ export class HyperVReplicaController {
     if (item.busy) return;
     const state = this.stateOf(item.vm.vmId).value;
     if (!['initialReplication', 'protected', 'resyncing', 'resyncRequired'].includes(state)) return;
-    this.request(this.hostsOf(item.vm.vmId).active, { op: 'status', vmId: item.vm.vmId }, (response) => {
+    this.steps.request(this.hostsOf(item.vm.vmId).active, { op: 'status', vmId: item.vm.vmId }, (response) => {
       if (!response.ok || item.busy) return;
       const phase = (response.value as { phase: string }).phase;
       this.observe(item, state, phase);
@@ -323,34 +327,6 @@ export class HyperVReplicaController {
       this.jobs.finish(job, 'succeeded');
       this.ports.tracer.mark(`job-succeeded:${kind}`);
       done({ ok: true, job });
-    });
-  }
-
-  /** Runs requests one after another; the first failure fails the job. */
-  private chain(job: Job, finish: (error: string | null) => void, steps: Array<[string, string, HvrRequest]>, then: (lastValue: unknown) => void): void {
-    const [first, ...rest] = steps;
-    if (first === undefined) return then(undefined);
-    const [name, host, request] = first;
-    this.step(job, name, host, request, (value, reachable, error) => {
-      if (!reachable || error !== null) return finish(`${name}: ${error ?? `host ${host} is unreachable`}`);
-      if (rest.length === 0) return then(value);
-      this.chain(job, finish, rest, then);
-    });
-  }
-
-  private step(job: Job, name: string, host: string, request: HvrRequest, then: (value: unknown, reachable: boolean, error: string | null) => void): void {
-    const step = this.jobs.step(job, name);
-    this.request(host, request, (response, reachable) => {
-      const error = !reachable ? `host ${host} is unreachable` : response.ok ? null : response.error;
-      this.jobs.endStep(step, error === null ? 'succeeded' : 'failed', error ?? undefined);
-      then(response.ok ? response.value : undefined, reachable, response.ok ? null : response.error);
-    });
-  }
-
-  private request(host: string, request: HvrRequest, done: (response: HvrResponse, reachable: boolean) => void): void {
-    this.ports.management.request(host, HVR_SERVICE, request, (result) => {
-      if (!result.ok) return done({ ok: false, error: `host ${host}: ${result.reason}` }, false);
-      done(result.value as HvrResponse, true);
     });
   }
 
