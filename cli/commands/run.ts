@@ -101,12 +101,23 @@ function expand(paths: readonly string[]): string[] {
   for (const path of paths) {
     if (!existsSync(path)) throw new UsageError(`${path}: no such file or folder`);
     if (statSync(path).isDirectory()) {
-      const inside = readdirSync(path).filter((name) => name.endsWith('.yaml') || name.endsWith('.yml')).sort();
+      const inside = scenarioFilesUnder(path);
       if (inside.length === 0) throw new UsageError(`${path}: the folder holds no .yaml scenario files`);
-      files.push(...inside.map((name) => join(path, name)));
+      files.push(...inside);
     } else files.push(path);
   }
   return files;
+}
+
+/** Every *.yaml / *.yml below `dir`, at any depth, in a stable order. */
+function scenarioFilesUnder(dir: string): string[] {
+  const found: string[] = [];
+  for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) found.push(...scenarioFilesUnder(path));
+    else if (entry.name.endsWith('.yaml') || entry.name.endsWith('.yml')) found.push(path);
+  }
+  return found;
 }
 
 function catalogueFile(name: string): string {
