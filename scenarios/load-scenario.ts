@@ -6,6 +6,7 @@ import { createActor } from 'xstate';
 import { nearMiss, protectedItemLifecycle, validateHyperVPolicy, validateTopology, type LifecycleEvent } from '../model/index.js';
 import { errorAt, InputErrors, parseYaml, validateYaml, type InputError, type ParsedYaml } from './load-errors.js';
 import { scenarioPolicy, scenarioTopology } from './scenario-model.js';
+import { KNOBS, knobNames, type MutableLabOptions } from './knobs.js';
 import { isFault, isOperation, isPlanEvent, ScenarioSchema, type Scenario, type ScenarioOperation } from './schema.js';
 
 export function loadScenario(file: string, text: string): Scenario {
@@ -35,6 +36,15 @@ function semanticErrors(parsed: ParsedYaml, scenario: Scenario): InputError[] {
       if (vm.replicaHost !== undefined && !hostIds.has(vm.replicaHost)) at(['vms', i, 'replicaHost'], `unknown host "${vm.replicaHost}"${nearMiss(vm.replicaHost, hostIds)}`);
     });
   }
+  scenario.knobs.forEach((knob, i) => {
+    const definition = KNOBS[knob.name];
+    if (definition === undefined) {
+      at(['knobs', i, 'name'], `unknown knob "${knob.name}"${nearMiss(knob.name, knobNames())} (knobs: ${knobNames().join(', ')})`);
+      return;
+    }
+    const problem = definition.apply(knob.value, {} as MutableLabOptions);
+    if (problem !== null) at(['knobs', i, 'value'], `knob ${knob.name}: ${problem}`);
+  });
   if (errors.length > 0) return errors;
   const policyFields: Record<string, string> = {
     copyFrequencySeconds: 'copyFrequency',

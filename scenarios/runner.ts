@@ -22,6 +22,7 @@ import type { PlanRun, RecoveryPlan } from '../engine/index.js';
 import { TOLERATED_FAULT_KINDS } from './tolerated-faults.js';
 import { contentOf, hashWith, matchNear, matchingInstant } from './checkers/image-match.js';
 import { Telemetry } from './telemetry.js';
+import { KNOBS, type MutableLabOptions } from './knobs.js';
 
 export interface RunOptions {
   readonly seed?: number;
@@ -59,7 +60,7 @@ export class ScenarioRun {
     readonly options: RunOptions = {},
   ) {
     this.seed = options.seed ?? scenario.seed;
-    this.lab = buildHyperVLab({
+    const labOptions: MutableLabOptions = {
       seed: this.seed,
       topology: scenarioTopology(scenario),
       blockSizeBytes: scenario.blockSize,
@@ -68,7 +69,12 @@ export class ScenarioRun {
       policy: scenarioPolicy(scenario),
       autoResync: scenario.policy.autoResync,
       captureTrace: options.captureTrace,
-    });
+    };
+    for (const knob of scenario.knobs) {
+      const error = KNOBS[knob.name]?.apply(knob.value, labOptions);
+      if (error !== null && error !== undefined) throw new Error(`knob ${knob.name}: ${error}`); // the loader refused it already
+    }
+    this.lab = buildHyperVLab(labOptions);
     this.telemetry = new Telemetry(this.lab, SAMPLE_INTERVAL);
     for (const guest of this.lab.world.guests.values()) guest.onStart = (g, host, previous) => this.guestStarted(g, host, previous);
   }

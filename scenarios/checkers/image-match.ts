@@ -1,7 +1,7 @@
 // "Does this replica equal the source image at some instant?" answered from the guest truth's
 // oracle: cheap hash comparisons at candidate instants, all disks of a VM at one instant (a VM's
 // disks are one consistency group).
-import { ImageHash, asSimPayload, type GuestTruth, type VirtualDisk } from '../../sim/index.js';
+import { ImageHash, NOT_AN_ENCODING, SymbolicPayload, asSimPayload, bytesBlockChecksum, decodeBlock, foreignIdOf, type GuestTruth, type VirtualDisk } from '../../sim/index.js';
 import type { Payload } from '../../engine/index.js';
 
 /** The instants at which any of `truths` changed within [from, to], newest first, plus `from`. */
@@ -44,11 +44,23 @@ export function hashWith(disk: VirtualDisk, changes: ReadonlyArray<{ disk: numbe
   hash.laneB = parseInt(parsed.slice(8, 16), 16);
   for (const change of changes) {
     if (change.disk !== diskIndex) continue;
-    const payload = asSimPayload(change.content);
-    if (!('ids' in payload)) return 'bytes-mode-unsupported';
-    for (let b = 0; b < payload.ids.length; b++) hash.replace(change.block + b, disk.pristineId(change.block + b), payload.ids[b]);
+    const ids = idsOf(change.content, change.block);
+    for (let b = 0; b < ids.length; b++) hash.replace(change.block + b, disk.pristineId(change.block + b), ids[b]);
   }
   return hash.toString();
+}
+
+/** The content ids of a payload aimed at `start` (bytes are decoded as the disk decodes them). */
+function idsOf(content: Payload, start: number): Uint32Array {
+  const payload = asSimPayload(content);
+  if (payload instanceof SymbolicPayload) return payload.ids;
+  const size = payload.blockSizeBytes;
+  const ids = new Uint32Array(payload.blockCount);
+  for (let i = 0; i < ids.length; i++) {
+    const decoded = decodeBlock(payload.bytes, i * size, start + i, size);
+    ids[i] = decoded !== NOT_AN_ENCODING ? decoded : foreignIdOf(bytesBlockChecksum(payload.bytes, i * size, size));
+  }
+  return ids;
 }
 
 /** The full content of a disk as block -> id (for rebasing the guest truth). */
