@@ -9,6 +9,8 @@ import { Command, CommanderError } from 'commander';
 import { registerBench } from './commands/bench.js';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError, anyFailed } from './exit.js';
 import { registerRun } from './commands/run.js';
+import { registerPlan } from './commands/plan.js';
+import { registerVerify } from './commands/verify.js';
 
 export function buildProgram(): Command {
   const program = new Command('lab')
@@ -18,6 +20,8 @@ export function buildProgram(): Command {
     .configureOutput({ outputError: (message, write) => write(`lab: ${oneLine(message)}\n`) });
   registerRun(program);
   registerBench(program);
+  registerPlan(program);
+  registerVerify(program);
   return program;
 }
 

@@ -1,11 +1,12 @@
 // The published numbers the planner sizes with, one constant each, with the row of the numbers
 // table in DOMAIN.md section 4 that states it. Everything the planner derives is built from these
 // and from the workload file; a number that is an assumption rather than a publication says so.
+import { MT_DISKS_MAX, MT_OWN_DISKS_DEFAULT } from '../model/index.js';
 
 /** Row 20: a master target holds at most 60 disks, its own OS and retention disks included. */
-export const MASTER_TARGET_DISK_SLOTS = 60;
+export const MASTER_TARGET_DISK_SLOTS = MT_DISKS_MAX;
 /** Row 20 (derived): an OS disk and a retention disk, so 58 protected disks per master target. */
-export const MASTER_TARGET_OWN_DISKS_DEFAULT = 2;
+export const MASTER_TARGET_OWN_DISKS_DEFAULT = MT_OWN_DISKS_DEFAULT;
 /** Row 23: the master target writes twice per source write (read old data into retention, write new). */
 export const TARGET_WRITE_AMPLIFICATION = 2;
 /** Row 24 (Azure disk numbers): one retention drive serves 500 IOPS. */

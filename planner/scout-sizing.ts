@@ -174,8 +174,9 @@ function processServerVcpus(legacy: boolean, churnPerDay: number, machines: numb
  * Cache of one process server: room for its share of the link's peak backlog at the planned
  * bandwidth while keeping 30% free (row 32), and never below the recommended disk (rows 25, 30).
  */
-export function processServerCacheBytes(workload: Workload, backlogBytes: number): { bytes: number; byBacklog: number; minimum: number } {
-  const minimum = workload.tiers === 'legacy' ? PROCESS_SERVER_TIERS_LEGACY[2].cacheBytes : PROCESS_SERVER_CACHE_MIN_BYTES;
+export function processServerCacheBytes(workload: Workload, backlogBytes: number, churnPerDay: number): { bytes: number; byBacklog: number; minimum: number } {
+  const legacyTier = PROCESS_SERVER_TIERS_LEGACY.find((t) => churnPerDay <= t.churnPerDayMax) ?? PROCESS_SERVER_TIERS_LEGACY[2];
+  const minimum = workload.tiers === 'legacy' ? legacyTier.cacheBytes : PROCESS_SERVER_CACHE_MIN_BYTES;
   const byBacklog = backlogBytes / (1 - PROCESS_SERVER_CACHE_FREE_WARN);
   return { bytes: Math.max(minimum, byBacklog), byBacklog, minimum };
 }

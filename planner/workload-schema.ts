@@ -60,7 +60,7 @@ const Machine = z.strictObject({
 const Link = z.strictObject({ id, bandwidth: bandwidthField.optional(), latency: durationField.default(20_000) });
 
 const MasterTarget = z.strictObject({
-  ownDisks: z.int().min(0).max(59).default(MASTER_TARGET_OWN_DISKS_DEFAULT),
+  ownDisks: z.int().min(1).max(59).default(MASTER_TARGET_OWN_DISKS_DEFAULT),
   retentionVolume: sizeField.default(RETENTION_VOLUME_BYTES_DEFAULT),
   retentionIops: z.number().positive().default(RETENTION_VOLUME_IOPS_DEFAULT),
 });

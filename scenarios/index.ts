@@ -10,3 +10,4 @@ export { buildHyperVLab, placeReplicas, runOperation, type HyperVLab, type Hyper
 export { twoSiteHyperV, type TwoSiteOptions } from './topologies.js';
 export { scenarioTopology, scenarioPolicy, scenarioWorkload } from './scenario-model.js';
 export { TOLERATED_FAULT_KINDS } from './tolerated-faults.js';
+export { buildScoutLab, runScoutOperation, twoSiteScout, InvalidScoutTopology, type ScoutLab, type ScoutLabOptions, type TwoSiteScoutOptions } from './scout-lab.js';

@@ -11,7 +11,7 @@ export type { PartitionDirection } from './network/index.js';
 export { VirtualHost, type Service, type ServiceStart, type PowerState, type PowerCause } from './host/host.js';
 export { SimHostFs, type HostFsOptions } from './host/host-fs.js';
 export { SimCpu, type CpuOptions } from './host/cpu.js';
-export { World, diskId, type WorldOptions, type ControlPorts } from './world/world.js';
+export { World, diskId, type WorldOptions, type ControlPorts, type VolumeSpec } from './world/world.js';
 export { Guest } from './world/guest.js';
 export { GuestTruth } from './world/guest-truth.js';
 export { SimHypervisor, GUEST_POWER_DELAY } from './world/hypervisor.js';

@@ -287,6 +287,9 @@ export class HyperVReplicaController {
   private observe(item: Item, state: string, phase: string): void {
     const send = (event: LifecycleEvent) => item.actor.send(event);
     if (phase === 'resync-required' && state !== 'resyncRequired') {
+      if (item.actor.getSnapshot().matches({ protected: 'testing' })) {
+        this.steps.request(this.hostsOf(item.vm.vmId).replica, { op: 'test-cleanup', vmId: item.vm.vmId }, () => undefined);
+      }
       send({ type: 'RESYNC_REQUIRED' });
       this.ports.tracer.mark('controller-saw-resync-required');
     }
@@ -316,7 +319,7 @@ export class HyperVReplicaController {
     }
     const job = this.jobs.start(kind, vmId);
     item.busy = true;
-    body(item, job, (error) => {
+    const finish = (error: string | null) => {
       item.busy = false;
       if (error !== null) {
         this.jobs.finish(job, 'failed', error);
@@ -327,7 +330,13 @@ export class HyperVReplicaController {
       this.jobs.finish(job, 'succeeded');
       this.ports.tracer.mark(`job-succeeded:${kind}`);
       done({ ok: true, job });
-    });
+    };
+    // Leaving `protected` ends a running test failover: its test VM is cleaned up first, so the
+    // portal never shows a test that no longer exists (or misses one that does).
+    const testing = snapshot.matches({ protected: 'testing' }) && event !== 'TEST_CLEANUP' && event !== 'TEST_FAILOVER';
+    if (!testing) return body(item, job, finish);
+    this.ports.tracer.mark('test-failover-cleaned-up-before-leaving-protected');
+    this.steps.chain(job, finish, [['clean up the running test failover', this.hostsOf(vmId).replica, { op: 'test-cleanup', vmId }]], () => body(item, job, finish));
   }
 
   private item(vmId: string): Item {

@@ -9,7 +9,7 @@ export const RETRANSMIT_TIMEOUT_MAX = seconds(300);
 
 interface Outstanding {
   readonly frame: Frame;
-  timer: TimerId;
+  timer: TimerId | null;
   timeout: Duration;
   attempts: number;
 }
@@ -19,25 +19,35 @@ export class Retransmitter {
 
   constructor(
     private readonly clock: Clock,
-    /** Sends one frame to the peer, unreliably. */
-    private readonly transmit: (frame: Frame) => void,
+    /** Sends one frame to the peer, unreliably; `left` runs when the frame leaves the local
+     *  queue (the transport accepted it onto the wire). */
+    private readonly transmit: (frame: Frame, left: () => void) => void,
     private readonly onResend: (key: string, attempts: number) => void = () => undefined,
   ) {}
 
-  /** Sends `frame` now and again after each timeout until `acknowledge(key)`. */
+  /** Sends `frame` now and again after each timeout until `acknowledge(key)`. The timeout
+   *  runs from the moment the frame leaves the local queue, not from the call: a frame waiting
+   *  behind others on a busy link is not lost, and resending it would only congest the link. */
   send(key: string, frame: Frame, timeout: Duration = RETRANSMIT_TIMEOUT_MIN): void {
     assert(!this.outstanding.has(key), `retransmitter: ${key} is already outstanding`);
-    const entry: Outstanding = { frame, timer: 0 as TimerId, timeout, attempts: 1 };
+    const entry: Outstanding = { frame, timer: null, timeout, attempts: 1 };
     this.outstanding.set(key, entry);
-    this.transmit(frame);
-    entry.timer = this.clock.setTimer(timeout, 'retransmit', () => this.resend(key));
+    this.transmitAndArm(key, entry);
+  }
+
+  private transmitAndArm(key: string, entry: Outstanding): void {
+    const attempt = entry.attempts;
+    this.transmit(entry.frame, () => {
+      if (this.outstanding.get(key) !== entry || entry.attempts !== attempt || entry.timer !== null) return;
+      entry.timer = this.clock.setTimer(entry.timeout, 'retransmit', () => this.resend(key));
+    });
   }
 
   /** Stops resending `key`; false when it was not outstanding (a duplicate ack). */
   acknowledge(key: string): boolean {
     const entry = this.outstanding.get(key);
     if (entry === undefined) return false;
-    this.clock.cancelTimer(entry.timer);
+    if (entry.timer !== null) this.clock.cancelTimer(entry.timer);
     this.outstanding.delete(key);
     return true;
   }
@@ -52,17 +62,17 @@ export class Retransmitter {
 
   /** Forgets everything outstanding (the session stopped or changed direction). */
   clear(): void {
-    for (const entry of this.outstanding.values()) this.clock.cancelTimer(entry.timer);
+    for (const entry of this.outstanding.values()) if (entry.timer !== null) this.clock.cancelTimer(entry.timer);
     this.outstanding.clear();
   }
 
   private resend(key: string): void {
     const entry = this.outstanding.get(key);
     if (entry === undefined) return;
+    entry.timer = null;
     entry.attempts++;
     entry.timeout = Math.min(entry.timeout * 2, RETRANSMIT_TIMEOUT_MAX) as Duration;
     this.onResend(key, entry.attempts);
-    this.transmit(entry.frame);
-    entry.timer = this.clock.setTimer(entry.timeout, 'retransmit', () => this.resend(key));
+    this.transmitAndArm(key, entry);
   }
 }

@@ -65,14 +65,5 @@ function idsOf(content: Payload, start: number): Uint32Array {
 
 /** The full content of a disk as block -> id (for rebasing the guest truth). */
 export function contentOf(disk: VirtualDisk): Map<number, number> {
-  const content = new Map<number, number>();
-  if (disk.blockCount <= 4_000_000) {
-    for (let b = 0; b < disk.blockCount; b++) {
-      const id = disk.pristineId(b);
-      if (id !== 0) content.set(b, id);
-    }
-    return content;
-  }
-  for (const [block, id] of disk.writtenBlocks()) if (id !== 0) content.set(block, id);
-  return content;
+  return disk.contentMap();
 }

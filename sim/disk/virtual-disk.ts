@@ -342,6 +342,19 @@ export class VirtualDisk implements ObservableBlockDevice {
     return this.content.differingBlocks();
   }
 
+  /** Every non-zero block as block -> id, base image included (for rebasing a guest's truth
+   *  and for diagnosis; O(base image + written blocks)). */
+  contentMap(): Map<number, number> {
+    const map = new Map<number, number>();
+    const { baseBlocks, baseId } = this.content;
+    if (baseId !== 0) for (let block = 0; block < baseBlocks; block++) map.set(block, baseId);
+    for (const [block, id] of this.content.differingBlocks()) {
+      if (id === 0) map.delete(block);
+      else map.set(block, id);
+    }
+    return map;
+  }
+
   /** Number of blocks whose content differs from the base image. */
   get writtenBlockCount(): number {
     return this.content.differingCount;

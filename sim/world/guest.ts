@@ -62,6 +62,11 @@ export class Guest implements WriteSink {
     return this.host;
   }
 
+  /** The host whose copy of the disks the guest last ran from (and will boot from). */
+  get homeHost(): string | null {
+    return this.lastHost;
+  }
+
   get pendingWrites(): number {
     return this.inFlight + this.held.length;
   }

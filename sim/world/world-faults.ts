@@ -104,8 +104,15 @@ export class WorldFaults implements FaultTarget {
   powerLoss(fault: PowerLossFault): void {
     const host = this.world.host(fault.host);
     if (!host.crash()) return;
-    // Power loss also drops the volatile caches of the disks attached to the host.
+    // Power loss also drops the volatile caches of the disks attached to the host. A guest whose
+    // disks these are lost its unflushed writes with them: that is the guest's own exposure,
+    // not replication's, so its truth becomes what the disks hold now.
     for (const disk of this.world.disks.values()) if (disk.deviceId.endsWith(`@${fault.host}`)) disk.powerLoss();
+    for (const guest of this.world.guests.values()) {
+      if (guest.homeHost !== fault.host) continue;
+      guest.truths.forEach((truth, i) => truth.rebase(this.world.now(), this.world.disk(guest.vmId, i, fault.host).contentMap()));
+      this.world.tracer.record('world', 'guest-truth-rebased-after-power-loss', { vm: guest.vmId });
+    }
     this.scheduleRestart(fault.host, fault.restartAfter);
   }
 

@@ -49,6 +49,15 @@ export interface WorldOptions {
   readonly vssFailure?: Ratio;
   readonly captureTrace?: boolean;
   readonly keepTraceRecords?: boolean;
+  /** Extra block devices attached to hosts (a Scout master target's retention volume), with a
+   *  volatile write cache like replica disks. */
+  readonly volumes?: readonly VolumeSpec[];
+}
+
+export interface VolumeSpec {
+  readonly hostId: string;
+  readonly deviceId: string;
+  readonly sizeBytes: number;
 }
 
 const DISK_LATENCY = {
@@ -93,6 +102,7 @@ export class World {
     this.buildNetwork(options.topology);
     this.buildHosts(options.topology);
     this.buildVms(options.topology);
+    this.buildVolumes(options.volumes ?? []);
     this.management = new SimManagementChannel(this.kernel, this.hosts);
     this.couriers = new Couriers(this.kernel, this.hosts);
     this.controlClock = new KernelClock(this.kernel, 'vault');
@@ -177,6 +187,26 @@ export class World {
         guest,
       );
       this.guests.set(vm.id, guest);
+    }
+  }
+
+  private buildVolumes(volumes: readonly VolumeSpec[]): void {
+    const random = this.random.fork('volumes');
+    for (const volume of volumes) {
+      assert(this.hosts.has(volume.hostId) && !this.disks.has(volume.deviceId), `volume ${volume.deviceId}: unknown host or duplicate device`);
+      this.disks.set(
+        volume.deviceId,
+        new VirtualDisk({
+          deviceId: volume.deviceId,
+          blockSizeBytes: this.options.blockSizeBytes,
+          blockCount: Math.max(1, Math.ceil(volume.sizeBytes / this.options.blockSizeBytes)),
+          mode: this.options.diskMode ?? 'symbolic',
+          writeCache: this.options.replicaWriteCache ?? true,
+          latency: DISK_LATENCY,
+          kernel: this.kernel,
+          random: random.fork(volume.deviceId),
+        }),
+      );
     }
   }
 

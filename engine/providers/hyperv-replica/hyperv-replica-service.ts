@@ -217,7 +217,7 @@ export class HyperVReplicaService implements ManagedService {
     return {
       ports,
       seal: (message, payloadBytes) => seal(ports.codec, config.vmId, config.epoch, message, payloadBytes),
-      sendToPeer: (frame) => this.transport.send(config.peer, frame),
+      sendToPeer: (frame, left) => this.transport.send(config.peer, frame, left === undefined ? undefined : () => left()),
       persist: (state, done) => this.write(state, done),
       device: (index) => ports.device(diskIds[index]),
     };

@@ -78,7 +78,7 @@ export class PrimarySession {
     readonly config: SessionConfig,
     private readonly mode: StartMode,
   ) {
-    this.retx = new Retransmitter(ctx.ports.clock, (frame) => ctx.sendToPeer(frame), (_key, attempts) => {
+    this.retx = new Retransmitter(ctx.ports.clock, (frame, left) => ctx.sendToPeer(frame, left), (_key, attempts) => {
       ctx.ports.tracer.mark('retransmit');
       this.sendFailures = Math.max(this.sendFailures, attempts - 1);
     });

@@ -42,6 +42,7 @@ export class ReplicaSession {
     this.appliedCut = (restored?.appliedCut ?? null) as Instant | null;
     this.generation = restored?.generation ?? 0;
     this.bulkComplete = restored?.bulkComplete ?? false;
+    if (restored?.failedOver === true) this.phase = 'failed-over';
     // A crash in the middle of an apply leaves the disks between two points: there is no
     // recovery point until the primary resends that log and it is applied again.
     const halfApplied = restored?.applyingSeq !== null && restored?.applyingSeq !== undefined;
@@ -213,7 +214,12 @@ export class ReplicaSession {
   }
 
   cleanupTest(done: (result: { ok: true } | { ok: false; error: string }) => void): void {
-    if (this.testDisks === null) return done({ ok: false, error: 'no test failover is running for this VM' });
+    if (this.testDisks === null) {
+      // The test VM is already gone (its host restarted): cleanup has nothing left to delete.
+      this.ctx.ports.tracer.mark('test-failover-already-gone');
+      this.ctx.ports.hypervisor.deleteTestVm(this.config.vmId, () => done({ ok: true }));
+      return;
+    }
     this.ctx.ports.hypervisor.deleteTestVm(this.config.vmId, () => {
       this.testDisks = null;
       this.ctx.ports.tracer.mark('test-failover-cleaned-up');
@@ -373,7 +379,8 @@ export class ReplicaSession {
         this.history.truncateAfter(targetId);
         this.phase = 'failed-over';
         this.ctx.ports.tracer.mark(targetId === latest.id ? 'failover-latest-point' : 'failover-chosen-point');
-        done({ ok: true, point: target });
+        // Durably: a host restart must not turn the failed-over VM back into a replica.
+        this.persist(() => done({ ok: true, point: target }));
       }),
     );
     for (const w of writes) this.ctx.device(w.disk).write(w.block, w.content, () => written());
@@ -403,6 +410,7 @@ export class ReplicaSession {
         generation: this.generation,
         bulkComplete: this.bulkComplete,
         applyingSeq: this.applyingSeq,
+        failedOver: this.phase === 'failed-over',
       },
       (ok) => {
         if (ok) done();

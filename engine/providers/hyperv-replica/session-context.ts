@@ -8,7 +8,8 @@ export interface SessionContext {
   /** Seals `message` for this session's pairing and epoch. */
   seal(message: HvrMessage, payloadBytes: number): Frame;
   /** Sends a frame to the session's peer (unreliable; see Retransmitter for reliable sends). */
-  sendToPeer(frame: Frame): void;
+  /** `left` runs when the frame leaves the local queue (see Retransmitter). */
+  sendToPeer(frame: Frame, left?: () => void): void;
   /** Persists the session's durable state; `done(false)` when the host volume failed. */
   persist(state: PersistedSession, done: (ok: boolean) => void): void;
   device(index: number): ObservableBlockDevice;
@@ -43,4 +44,6 @@ export type PersistedSession =
       readonly bulkComplete: boolean;
       /** A log whose apply started and did not finish (set durably before the first write). */
       readonly applyingSeq: number | null;
+      /** The replica failed over: it must never take data from the old primary again. */
+      readonly failedOver?: boolean;
     };

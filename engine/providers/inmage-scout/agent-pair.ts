@@ -24,8 +24,10 @@ import type { ScoutMessage, StreamBatch, StreamRecord, TagKind } from './message
 
 /** A batch is sealed this long after its first record (one guest tick's writes travel together). */
 export const BATCH_SEAL_DELAY: Duration = 200_000 as Duration;
+/** A batch holding only tags waits this long for writes to travel with (tags are bookmarks). */
+export const TAG_SEAL_DELAY: Duration = 60_000_000 as Duration;
 /** A batch is sealed at once past this size. */
-export const BATCH_BYTES_MAX = 8 * 1024 * 1024;
+export const BATCH_BYTES_MAX = 64 * 1024 * 1024;
 /** Batches sent and not yet acknowledged by the process server. */
 export const AGENT_WINDOW = 8;
 /** Per-record overhead in the buffer and on the wire (disk, offset, length, timestamp). */
@@ -57,7 +59,8 @@ export interface AgentPairContext {
   /** Seals and sends a message to the process server (unreliably). */
   sendToProcessServer(message: ScoutMessage, payloadBytes: number): void;
   seal(message: ScoutMessage, payloadBytes: number): Frame;
-  transmit(frame: Frame): void;
+  /** `left` runs when the frame leaves the local queue (see Retransmitter). */
+  transmit(frame: Frame, left: () => void): void;
   /** Persists the pair (config and generation) durably. */
   persist(generation: number): void;
   quiesce(done: (ok: boolean) => void): void;
@@ -81,6 +84,7 @@ export class AgentPair {
   private open: StreamRecord[] = [];
   private openBytes = 0;
   private sealTimer: TimerId | null = null;
+  private sealDeadline = 0;
   private unacked: Array<{ batch: StreamBatch; bytes: number; sent: boolean }> = [];
   private unackedBytes = 0;
   private readonly retx: Retransmitter;
@@ -106,7 +110,7 @@ export class AgentPair {
     this.generation = generation;
     this.devices = config.diskIds.map((id) => ctx.ports.device(id));
     this.bitmap = new ChangedBlockBitmap(this.devices.map((d) => d.blockCount));
-    this.retx = new Retransmitter(ctx.ports.clock, (frame) => ctx.transmit(frame), () => ctx.ports.tracer.mark('agent-retransmit'));
+    this.retx = new Retransmitter(ctx.ports.clock, (frame, left) => ctx.transmit(frame, left), () => ctx.ports.tracer.mark('agent-retransmit'));
     this.tags = new TagScheduler(ctx.ports.clock, ctx.ports.tracer, config.policy.crashTagInterval, config.policy.appTagInterval, {
       insertTag: (name, kind) => this.insertTag(name, kind),
       quiesce: (done) => ctx.quiesce(done),
@@ -159,13 +163,16 @@ export class AgentPair {
       this.enterBitmap(this.lastThrottledAt !== null ? 'ps-cache-full' : 'connectivity-loss');
       return;
     }
-    if (this.openBytes >= BATCH_BYTES_MAX) this.seal();
-    else if (this.sealTimer === null) {
-      this.sealTimer = this.ctx.ports.clock.setTimer(BATCH_SEAL_DELAY, 'scout-seal-batch', () => {
-        this.sealTimer = null;
-        this.seal();
-      });
-    }
+    if (this.openBytes >= BATCH_BYTES_MAX) return this.seal();
+    const delay = record.kind === 'tag' ? TAG_SEAL_DELAY : BATCH_SEAL_DELAY;
+    const deadline = this.ctx.ports.clock.now() + delay;
+    if (this.sealTimer !== null && this.sealDeadline <= deadline) return;
+    if (this.sealTimer !== null) this.ctx.ports.clock.cancelTimer(this.sealTimer);
+    this.sealDeadline = deadline;
+    this.sealTimer = this.ctx.ports.clock.setTimer(delay, 'scout-seal-batch', () => {
+      this.sealTimer = null;
+      this.seal();
+    });
   }
 
   get bufferBytes(): number {
@@ -259,6 +266,7 @@ export class AgentPair {
       this.stats.lastAckedSealedAt = entry.batch.sealedAt;
     }
     this.pump();
+    this.invariants();
     if (this.phase === 'resyncing') this.resyncStep();
     if (this.unacked.length === 0 && this.open.length === 0 && this.drainWaiters.length > 0) {
       this.pendingDrainError = null;

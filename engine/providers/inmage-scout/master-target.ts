@@ -53,6 +53,14 @@ export interface TagInfo {
   readonly at: Instant;
 }
 
+interface RetentionJob {
+  readonly pair: MtPair;
+  readonly data: Segment['data'];
+  readonly undo: Payload[] | null;
+  readonly record: (entries: Float64Array) => SegmentRecord;
+  readonly done: () => void;
+}
+
 interface Segment {
   readonly data: Array<Extract<StreamRecord, { kind: 'write' | 'blocks' }>>;
   readonly events: JournalEvent[];
@@ -96,7 +104,12 @@ class MtPair {
   /** Applies the tags and resync markers of a journaled segment. */
   applyEvents(events: readonly JournalEvent[]): void {
     for (const event of events) {
-      if (event.k === 'tag') this.tags.push({ name: event.name, kind: event.kind as TagKind, at: event.at as Instant });
+      if (event.k === 'tag') {
+        this.tags.push({ name: event.name, kind: event.kind as TagKind, at: event.at as Instant });
+        // Every record before the tag is in: the tag's instant is a consistent point.
+        const last = this.spans[this.spans.length - 1];
+        if (!this.inResync && last !== undefined && event.at > last.to) last.to = event.at as Instant;
+      }
       else if (event.k === 'begin') this.inResync = true;
       else {
         this.inResync = false;
@@ -128,7 +141,7 @@ export class MasterTargetService implements ManagedService {
   private booted = false;
   private readonly waitingForBoot: Array<() => void> = [];
   /** Retention writes go one segment at a time, so the volume ring and the index stay in order. */
-  private readonly retentionQueue: Array<() => void> = [];
+  private readonly retentionQueue: RetentionJob[] = [];
   private retentionBusy = false;
 
   constructor(private readonly ports: HostPorts) {
@@ -355,43 +368,60 @@ export class MasterTargetService implements ManagedService {
 
   /** Writes the undo to the retention volume and its index to the host volume, durably. */
   private journalSegment(pair: MtPair, data: Segment['data'], undo: Payload[] | null, record: (entries: Float64Array) => SegmentRecord, done: () => void): void {
-    this.retentionQueue.push(() => {
+    this.retentionQueue.push({ pair, data, undo, record, done });
+    if (!this.retentionBusy) this.retentionNext();
+  }
+
+  /** Group commit: every segment queued so far shares one retention write, one flush, one
+   *  index append and one sync (the pairs of a master target tick together). Segments go in
+   *  queue order, so the ring and the index stay in allocation order. */
+  private retentionNext(): void {
+    const jobs = this.retentionQueue.splice(0);
+    this.retentionBusy = jobs.length > 0;
+    if (jobs.length === 0) return;
+    const extents: Array<{ start: number; payload: Payload }> = [];
+    const records: Uint8Array[] = [];
+    let bytes = 0;
+    for (const job of jobs) {
+      const { pair, data, undo } = job;
       const entries = new Float64Array(undo === null ? 0 : data.length * ENTRY_WORDS);
-      const extents: Array<{ start: number; payload: Payload }> = [];
       if (undo !== null) {
-        data.forEach((r, i) => {
+        for (let i = 0; i < data.length; i++) {
+          const r = data[i];
           const count = r.payload.blockCount;
           const offset = this.journal.allocate(count);
           assert(offset !== null, `master target ${this.ports.hostId}: a write of ${count} blocks does not fit the retention volume`);
           this.journal.append({ pair: pair.config.index, disk: r.disk, start: r.start, count, at: r.at, offset });
-          entries.set([r.disk, r.start, count, r.at, offset], i * ENTRY_WORDS);
+          const base = i * ENTRY_WORDS;
+          entries[base] = r.disk;
+          entries[base + 1] = r.start;
+          entries[base + 2] = count;
+          entries[base + 3] = r.at;
+          entries[base + 4] = offset;
           extents.push({ start: offset, payload: undo[i] });
           pair.stats.undoBlocks += count;
-        });
+        }
       }
-      const bytes = encodeSegment(record(entries));
-      const persist = () =>
-        this.ports.fs.append(JOURNAL_PATH, bytes, (appended) => {
-          if (!appended.ok) this.ports.tracer.mark('mt-journal-append-failed');
-          this.ports.fs.sync(JOURNAL_PATH, () => {
-            this.retentionDone();
-            done();
-          });
+      const encoded = encodeSegment(job.record(entries));
+      records.push(encoded);
+      bytes += encoded.length;
+    }
+    const index = new Uint8Array(bytes);
+    let at = 0;
+    for (const encoded of records) {
+      index.set(encoded, at);
+      at += encoded.length;
+    }
+    const persist = () =>
+      this.ports.fs.append(JOURNAL_PATH, index, (appended) => {
+        if (!appended.ok) this.ports.tracer.mark('mt-journal-append-failed');
+        this.ports.fs.sync(JOURNAL_PATH, () => {
+          for (const job of jobs) job.done();
+          this.retentionNext();
         });
-      if (extents.length === 0) return persist();
-      this.volume.writeMany(extents, () => this.volume.flush(() => persist()));
-    });
-    if (!this.retentionBusy) this.retentionNext();
-  }
-
-  private retentionNext(): void {
-    const job = this.retentionQueue.shift();
-    this.retentionBusy = job !== undefined;
-    job?.();
-  }
-
-  private retentionDone(): void {
-    this.retentionNext();
+      });
+    if (extents.length === 0) return persist();
+    this.volume.writeMany(extents, () => this.volume.flush(() => persist()));
   }
 
   /** Writes the segment's blocks (coalesced, last writer wins) and flushes every disk touched. */
@@ -593,6 +623,8 @@ export class MasterTargetService implements ManagedService {
       vmId: pair.config.vmId,
       appliedGeneration: pair.appliedGeneration,
       appliedSeq: pair.appliedSeq,
+      applying: pair.applying,
+      waitingBatches: pair.waiting.size,
       inResync: pair.inResync,
       consistent: pair.latestConsistentAt !== null,
       latestConsistentAt: pair.latestConsistentAt,

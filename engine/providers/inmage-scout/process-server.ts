@@ -122,7 +122,7 @@ export class ProcessServerService implements ManagedService {
       epoch: state.epoch,
       agent: `${state.agentHost}/${SCOUT_AGENT_SERVICE}`,
       masterTarget,
-      retx: new Retransmitter(this.ports.clock, (frame) => this.transport.send(masterTarget, frame), (_key, attempts) => {
+      retx: new Retransmitter(this.ports.clock, (frame, left) => this.transport.send(masterTarget, frame, () => left()), (_key, attempts) => {
         this.ports.tracer.mark('ps-retransmit');
         pair.resends = Math.max(pair.resends, attempts - 1);
         if (pair.resends >= THROTTLE_AFTER_RESENDS && !pair.throttled) {
@@ -256,6 +256,7 @@ export class ProcessServerService implements ManagedService {
         this.ports.tracer.mark('ps-pair-throttle-lifted');
       }
     }
+    this.invariants();
     this.forward(pair);
   }
 
@@ -353,6 +354,13 @@ export interface ProcessServerStatus {
   readonly cacheFreeFraction: number;
   readonly backlogMicros: number;
   readonly pairs: ReadonlyArray<{ vmId: string; cachedBatches: number; throttled: boolean; backlogMicros: number }>;
+  readonly batchesCached: number;
+  readonly batchesForwarded: number;
+  readonly batchesConfirmed: number;
+  readonly bytesIn: number;
+  readonly bytesOut: number;
+  readonly cacheFullRefusals: number;
+  readonly cacheBytesPeak: number;
 }
 
 function recordPayloadBytes(codec: HostPorts['codec'], record: StreamRecord): number {

@@ -71,7 +71,7 @@ export class UnifiedAgentService implements ManagedService {
       {
         ports,
         seal: sealFor,
-        transmit: (frame) => this.transport.send(psAddress, frame),
+        transmit: (frame, left) => this.transport.send(psAddress, frame, () => left()),
         sendToProcessServer: (message, bytes) => this.transport.send(psAddress, sealFor(message, bytes)),
         persist: (gen) => this.write({ config, generation: gen, paused: pair?.paused ?? false }),
         quiesce: (done) => ports.hypervisor.quiesce(config.vmId, done),
