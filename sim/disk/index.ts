@@ -6,3 +6,4 @@ export * from './write-ids.js';
 export * from './image-hash.js';
 export * from './disk-oracle.js';
 export * from './virtual-disk.js';
+export { BlockMap } from './block-map.js';

@@ -5,10 +5,10 @@
 // Fault model: none; this is the oracle. A write that landed after the guest died (host crash)
 // is kept as unacknowledged: the disk holds it, the guest was never told.
 import type { Instant } from '../../model/index.js';
-import { DiskOracle, ImageHash } from '../disk/index.js';
+import { BlockMap, DiskOracle, ImageHash } from '../disk/index.js';
 
 export class GuestTruth {
-  private blocks = new Map<number, number>();
+  private blocks: BlockMap;
   private readonly hash = new ImageHash();
   readonly oracle: DiskOracle;
   private acknowledged = 0;
@@ -20,22 +20,22 @@ export class GuestTruth {
     private baseId: number,
     at: Instant,
   ) {
+    this.blocks = new BlockMap(baseBlocks, baseId);
     this.oracle = new DiskOracle(diskId);
     if (baseBlocks > 0) this.hash.addRange(0, baseBlocks, baseId);
     this.oracle.begin(at, baseBlocks, baseId, this.hash);
   }
 
   idAt(block: number): number {
-    return this.blocks.get(block) ?? (block < this.baseBlocks ? this.baseId : 0);
+    return this.blocks.get(block);
   }
 
   /** A guest write of `ids` at `start` landed at `at`. */
   recordWrite(at: Instant, start: number, ids: Uint32Array, acknowledged: boolean): void {
     for (let i = 0; i < ids.length; i++) {
       const block = start + i;
-      const old = this.idAt(block);
-      this.blocks.set(block, ids[i]);
-      this.hash.replace(block, old, ids[i]);
+      const old = this.blocks.exchange(block, ids[i]);
+      if (old !== ids[i]) this.hash.replace(block, old, ids[i]);
     }
     this.oracle.recordWrite(at, start, ids, ids.length, acknowledged, this.hash);
     if (acknowledged) this.acknowledged++;
@@ -46,7 +46,8 @@ export class GuestTruth {
   rebase(at: Instant, content: ReadonlyMap<number, number>): number {
     const changedBlocks: number[] = [];
     const changedIds: number[] = [];
-    const touched = new Set<number>([...this.blocks.keys(), ...content.keys()]);
+    const touched = new Set<number>(content.keys());
+    for (const [block] of this.blocks.differingBlocks()) touched.add(block);
     for (let b = 0; b < this.baseBlocks; b++) touched.add(b);
     for (const block of [...touched].sort((x, y) => x - y)) {
       const old = this.idAt(block);
@@ -56,9 +57,10 @@ export class GuestTruth {
       changedBlocks.push(block);
       changedIds.push(next);
     }
-    this.blocks = new Map([...content.entries()].filter(([, id]) => id !== 0));
     this.baseBlocks = 0;
     this.baseId = 0;
+    this.blocks = new BlockMap(0, 0);
+    for (const [block, id] of content) if (id !== 0) this.blocks.exchange(block, id);
     if (changedBlocks.length > 0) this.oracle.recordReversion(at, changedBlocks, changedIds, this.hash);
     return changedBlocks.length;
   }

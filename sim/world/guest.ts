@@ -110,8 +110,10 @@ export class Guest implements WriteSink {
       return;
     }
     const life = this.life;
+    const byDisk: Array<typeof batch> = this.truths.map(() => []);
+    for (const write of batch) byDisk[write.disk].push(write);
     for (let disk = 0; disk < this.truths.length; disk++) {
-      const writes = batch.filter((w) => w.disk === disk);
+      const writes = byDisk[disk];
       if (writes.length === 0) continue;
       const extents = writes.map((w) => ({ start: w.start, payload: new SymbolicPayload(w.ids) }));
       this.diskOn(host, disk).writeMany(extents, (result) => {
