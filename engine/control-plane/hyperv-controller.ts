@@ -15,6 +15,8 @@ import type { RecoveryPointInfo } from '../providers/hyperv-replica/recovery-his
 import { plantedBugs } from '../planted-bugs.js';
 
 export const STATUS_POLL_INTERVAL = seconds(60);
+/** Steady (protected) items are polled every 5th interval: every 5 minutes. */
+export const STEADY_POLL_EVERY = 5;
 /** ASR force-completes a test failover after two weeks (numbers table row 15). */
 export const TEST_FAILOVER_DURATION_MAX = days(14);
 
@@ -266,12 +268,18 @@ export class HyperVReplicaController {
 
   // --- status watching -------------------------------------------------------------------------
 
+  /** Items in a transition (initial replication, resync) are watched every interval; steady
+   *  ones every STEADY_POLL_EVERY intervals, which is all a portal needs to notice a resync. */
   private schedulePoll(): void {
     this.pollTimer = this.ports.clock.setTimer(STATUS_POLL_INTERVAL, 'status-poll', () => {
-      for (const item of this.items.values()) this.poll(item);
+      this.pollRound++;
+      const steadyToo = this.pollRound % STEADY_POLL_EVERY === 0;
+      for (const item of this.items.values()) if (steadyToo || this.stateOf(item.vm.vmId).value !== 'protected') this.poll(item);
       this.schedulePoll();
     });
   }
+
+  private pollRound = 0;
 
   private poll(item: Item): void {
     if (item.busy) return;
