@@ -44,6 +44,9 @@ export interface LifecycleContext {
   direction: Direction;
   /** How the item got to failedOver: a planned failover keeps the reverse path in sync. */
   lastFailover: 'planned' | 'unplanned' | null;
+  /** Whether the replica holds a recovery point (initial replication ended in this direction):
+   *  an unplanned failover needs one. */
+  hasRecoveryPoint: boolean;
 }
 
 export const protectedItemLifecycle = setup({
@@ -52,15 +55,21 @@ export const protectedItemLifecycle = setup({
     flipDirection: assign({ direction: ({ context }) => (context.direction === 'forward' ? 'reverse' : 'forward') as Direction }),
     markPlanned: assign({ lastFailover: () => 'planned' as const }),
     markUnplanned: assign({ lastFailover: () => 'unplanned' as const }),
+    markRecoveryPoint: assign({ hasRecoveryPoint: () => true }),
+    forgetRecoveryPoint: assign({ hasRecoveryPoint: () => false }),
+  },
+  guards: {
+    hasRecoveryPoint: ({ context }) => context.hasRecoveryPoint,
+    lastFailoverPlanned: ({ context }) => context.lastFailover === 'planned',
   },
 }).createMachine({
   id: 'protected-item',
   initial: 'unprotected',
-  context: { direction: 'forward', lastFailover: null },
+  context: { direction: 'forward', lastFailover: null, hasRecoveryPoint: false },
   states: {
-    unprotected: { on: { ENABLE: 'initialReplication' } },
+    unprotected: { on: { ENABLE: { target: 'initialReplication', actions: 'forgetRecoveryPoint' } } },
     initialReplication: {
-      on: { INITIAL_REPLICATION_DONE: 'protected', RESYNC_REQUIRED: 'resyncRequired', DISABLE: 'unprotected' },
+      on: { INITIAL_REPLICATION_DONE: { target: 'protected', actions: 'markRecoveryPoint' }, RESYNC_REQUIRED: 'resyncRequired', DISABLE: 'unprotected' },
     },
     protected: {
       initial: 'normal',
@@ -76,17 +85,23 @@ export const protectedItemLifecycle = setup({
         DISABLE: 'unprotected',
       },
     },
-    paused: { on: { RESUME: 'protected', UNPLANNED_FAILOVER: { target: 'failedOver', actions: 'markUnplanned' }, DISABLE: 'unprotected' } },
-    resyncRequired: { on: { RESYNC: 'resyncing', UNPLANNED_FAILOVER: { target: 'failedOver', actions: 'markUnplanned' }, DISABLE: 'unprotected' } },
+    paused: { on: { RESUME: 'protected', UNPLANNED_FAILOVER: { guard: 'hasRecoveryPoint', target: 'failedOver', actions: 'markUnplanned' }, DISABLE: 'unprotected' } },
+    resyncRequired: {
+      on: { RESYNC: 'resyncing', UNPLANNED_FAILOVER: { guard: 'hasRecoveryPoint', target: 'failedOver', actions: 'markUnplanned' }, DISABLE: 'unprotected' },
+    },
     resyncing: {
-      on: { RESYNC_DONE: 'protected', RESYNC_REQUIRED: 'resyncRequired', UNPLANNED_FAILOVER: { target: 'failedOver', actions: 'markUnplanned' } },
+      on: {
+        RESYNC_DONE: { target: 'protected', actions: 'markRecoveryPoint' },
+        RESYNC_REQUIRED: 'resyncRequired',
+        UNPLANNED_FAILOVER: { guard: 'hasRecoveryPoint', target: 'failedOver', actions: 'markUnplanned' },
+      },
     },
     failedOver: { on: { COMMIT: { target: 'committed', actions: 'flipDirection' } } },
     committed: {
       on: {
         REVERSE_REPLICATE: [
-          { guard: ({ context }) => context.lastFailover === 'planned', target: 'protected' },
-          { target: 'initialReplication' },
+          { guard: 'lastFailoverPlanned', target: 'protected', actions: 'markRecoveryPoint' },
+          { target: 'initialReplication', actions: 'forgetRecoveryPoint' },
         ],
       },
     },

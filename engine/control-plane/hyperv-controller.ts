@@ -89,10 +89,13 @@ export class HyperVReplicaController {
     this.operation(vmId, 'enable-protection', 'ENABLE', done, (item, job, finish) => {
       const { vm } = item;
       const start = startModeFor(vm.policy);
+      // Protection starts from wherever the VM runs now (it may have been failed over before a
+      // disable), towards the other site.
+      const { active, replica } = this.hostsOf(vmId);
       item.epoch++;
       this.steps.chain(job, finish, [
-        ['create replica VM', vm.secondaryHost, { op: 'enable-replica', vmId, peerHost: vm.primaryHost, epoch: item.epoch, policy: vm.policy }],
-        ['start initial replication', vm.primaryHost, { op: 'enable-primary', vmId, peerHost: vm.secondaryHost, epoch: item.epoch, policy: vm.policy, start }],
+        ['create replica VM', replica, { op: 'enable-replica', vmId, peerHost: active, epoch: item.epoch, policy: vm.policy }],
+        ['start initial replication', active, { op: 'enable-primary', vmId, peerHost: replica, epoch: item.epoch, policy: vm.policy, start }],
       ], () => finish(null));
     });
   }

@@ -23,6 +23,8 @@ export interface ExperimentProfile {
   readonly initialReplication: readonly InitialReplication[];
   readonly churnPercentPerDay: readonly [number, number];
   readonly bursts: readonly boolean[];
+  /** Simulated time starts at midnight: office hours mean little churn in the first hours. */
+  readonly diurnal: ReadonlyArray<'flat' | 'office-hours'>;
   readonly hotSetPercent: readonly [number, number];
   readonly steps: readonly [number, number];
   readonly events?: readonly OperatorEvent[];
@@ -34,10 +36,17 @@ export interface ExperimentProfile {
   readonly faultMinutes: readonly [number, number];
   readonly gapMinutes: readonly [number, number];
   readonly tailMinutes: readonly [number, number];
+  /** Where in its window a fault starts, per mille of the window. */
+  readonly faultOffsetPermille: readonly [number, number];
+  /** Leave out the fault patterns of open bugs already reported (timeline-plan.ts KNOWN_BUGS). */
+  readonly avoidKnownBugs: boolean;
+  /** Per-message probabilities of loss, duplication, reordering and corruption, in percent. */
+  readonly faultProbabilities: readonly number[];
   /** Reordering: the longest extra delay, in seconds. */
   readonly reorderSeconds: readonly [number, number];
-  /** Leave out fault patterns of engine bugs already reported (timeline-plan.ts). */
-  readonly avoidKnownBugs: boolean;
+  /** Where faults go: any quiet window, the first one (during initial replication), or the
+   *  tail after the last operation. */
+  readonly faultWindow: 'any' | 'first' | 'tail';
 }
 
 /** Only faults the product claims to tolerate (scenarios/tolerated-faults.ts). */
@@ -57,18 +66,24 @@ export const BROAD_PROFILE: ExperimentProfile = {
   appConsistentHours: [0, 1, 2],
   initialReplication: ['network-now', 'existing-vm', 'network-scheduled'],
   churnPercentPerDay: [50, 400],
+  // Bursts crash the simulator at a planned failover (reported; properties.test.ts).
   bursts: [false],
+  diurnal: ['flat', 'office-hours'],
   hotSetPercent: [5, 30],
   steps: [0, 7],
   mistakePercent: 20,
+  // 'sync' (shut down and sync) is judged wrongly by the runner (reported; properties.test.ts).
   unplannedStyles: ['shutdown', 'crash'],
   faults: [0, 4],
   faultKinds: RANDOM_FAULT_KINDS,
   faultMinutes: [1, 30],
   gapMinutes: [3, 25],
   tailMinutes: [20, 60],
-  reorderSeconds: [1, 20],
+  faultOffsetPermille: [0, 999],
   avoidKnownBugs: true,
+  faultProbabilities: [10, 30, 50, 100],
+  reorderSeconds: [1, 20],
+  faultWindow: 'any',
 };
 
 const range = ([min, max]: readonly [number, number]) => fc.integer({ min, max });
@@ -98,7 +113,7 @@ export function policyArbitrary(p: ExperimentProfile): fc.Arbitrary<ExperimentPo
 export function workloadArbitrary(p: ExperimentProfile): fc.Arbitrary<ExperimentWorkload> {
   return fc.record({
     churnPercentPerDay: range(p.churnPercentPerDay),
-    diurnal: fc.constantFrom('flat' as const, 'office-hours' as const),
+    diurnal: oneOf(p.diurnal),
     hotSetPercent: range(p.hotSetPercent),
     hotSetSharePercent: fc.integer({ min: 50, max: 90 }),
     bursts: oneOf(p.bursts),
@@ -118,11 +133,11 @@ export function stepArbitrary(p: ExperimentProfile): fc.Arbitrary<StepChoice> {
 
 export function faultArbitrary(p: ExperimentProfile): fc.Arbitrary<FaultChoice> {
   return fc.record({
-    window: fc.nat({ max: 8 }),
-    offsetPermille: fc.nat({ max: 999 }),
+    window: p.faultWindow === 'any' ? fc.nat({ max: 8 }) : fc.constant(p.faultWindow === 'first' ? 0 : -1),
+    offsetPermille: range(p.faultOffsetPermille),
     kind: oneOf(p.faultKinds),
     lengthMinutes: range(p.faultMinutes),
-    probabilityPercent: fc.constantFrom(10, 30, 50, 100),
+    probabilityPercent: oneOf(p.faultProbabilities),
     bandwidthMbps: fc.constantFrom(1, 5, 10),
     offsetSeconds: range(p.reorderSeconds),
     restartAfterMinutes: fc.integer({ min: 1, max: 10 }),
@@ -155,7 +170,7 @@ export function drawArbitrary(p: ExperimentProfile): fc.Arbitrary<ExperimentDraw
 }
 
 /** Plans the timeline of a draw: the experiment ScenarioRun will run. */
-export function experimentOf(draw: ExperimentDraw, profile: Pick<ExperimentProfile, 'name' | 'events' | 'avoidKnownBugs'>): Experiment {
+export function experimentOf(draw: ExperimentDraw, profile: Pick<ExperimentProfile, 'name' | 'events'> & { readonly avoidKnownBugs?: boolean }): Experiment {
   const plan = planTimeline(draw.shape, draw.policy, draw.steps, draw.faults, { events: profile.events, tailMinutes: draw.tailMinutes, avoidKnownBugs: profile.avoidKnownBugs });
   return {
     name: `${profile.name}-${draw.seed}`,

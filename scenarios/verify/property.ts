@@ -4,7 +4,7 @@
 // budget. Environment variables are read by the caller (tests), never here.
 import fc from 'fast-check';
 import type { Experiment } from './experiment.js';
-import { describeOutcome, runExperiment, type ExperimentOutcome } from './run-experiment.js';
+import { describeOutcome, divergenceOnRerun, runExperiment, type ExperimentOutcome } from './run-experiment.js';
 
 export interface PropertyDefaults {
   readonly seed: number;
@@ -56,7 +56,7 @@ export function experimentProperty(arbitrary: fc.Arbitrary<Experiment>, options:
     if (budget.failed && budget.runsAfterFailure++ >= shrinkRunsMax) return true;
     const outcome = runExperiment(experiment);
     try {
-      if (outcome.record.verdict !== 'pass') throw new Error(describeOutcome(outcome));
+      if (outcome.record.verdict !== 'pass') throw new Error(`${describeOutcome(outcome)}\n${reproduction(outcome)}`);
       options.check?.(outcome);
     } catch (error) {
       budget.failed = true;
@@ -64,6 +64,12 @@ export function experimentProperty(arbitrary: fc.Arbitrary<Experiment>, options:
     }
     return true;
   });
+}
+
+/** Every failure is run once more to prove it reproduces (same verdict, same trace hash). */
+function reproduction(outcome: ExperimentOutcome): string {
+  const divergence = divergenceOnRerun(outcome);
+  return divergence === null ? `reproduced on rerun (trace ${outcome.record.traceHash})` : `DID NOT REPRODUCE on rerun: ${divergence}`;
 }
 
 /** The minimal failing timeline of a failed check, as the test output and saved report show it. */
@@ -74,6 +80,7 @@ export function counterexampleReport(details: fc.RunDetails<[Experiment]>, testN
   return [
     `${testName}: failed after ${details.numRuns} runs, shrunk ${details.numShrinks} times`,
     describeOutcome(outcome),
+    reproduction(outcome),
     '',
     `replay: ${replayLine(details, testName, file)}`,
   ].join('\n');

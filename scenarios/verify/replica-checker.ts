@@ -8,9 +8,15 @@
 // is written, flushed and its state persisted), so it adds no kernel event and leaves the trace
 // hash unchanged.
 import { ReplicaSession } from '../../engine/index.js';
-import { MICROS_PER_SECOND, type InvariantId } from '../../model/index.js';
+import { MICROS_PER_SECOND, type InvariantId, type RunViolation } from '../../model/index.js';
 import { matchNear } from '../checkers/image-match.js';
-import type { ScenarioRun } from '../runner.js';
+import type { HyperVLab } from '../hyperv-lab.js';
+
+/** What the checker watches and where it reports: a ScenarioRun, or a test's own lab. */
+export interface CheckedRun {
+  readonly lab: HyperVLab;
+  readonly violations: RunViolation[];
+}
 
 const APPLY_MARKS = new Set(['log-applied', 'log-applied-app-consistent']);
 
@@ -27,7 +33,7 @@ export class ReplicaChecker {
   private reported = false;
 
   constructor(
-    private readonly run: ScenarioRun,
+    private readonly run: CheckedRun,
     /** Clock skew the scenario injects: cut instants are read on the primary's clock. */
     private readonly skewMaxMicros: number,
   ) {

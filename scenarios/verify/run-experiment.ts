@@ -2,6 +2,7 @@
 // (safety phase, heal, liveness phase, the runner's invariant checks) with the replica checker
 // watching every applied log, and reports a failure as the experiment's timeline plus what broke.
 import type { RunRecord } from '../../model/index.js';
+import { firstDivergence } from '../../sim/index.js';
 import { ScenarioRun, type RunOptions } from '../runner.js';
 import { experimentScenario, formatExperiment, skewMaxMicros, type Experiment } from './experiment.js';
 import { ReplicaChecker, type ReplicaCheckerStats } from './replica-checker.js';
@@ -36,9 +37,16 @@ export function describeOutcome(outcome: ExperimentOutcome): string {
   ].join('\n');
 }
 
-/** The property every experiment must satisfy: verdict pass. Throws the description otherwise. */
-export function experimentPasses(experiment: Experiment): true {
-  const outcome = runExperiment(experiment);
-  if (outcome.record.verdict !== 'pass') throw new Error(describeOutcome(outcome));
-  return true;
+/** Runs the experiment again: the same trace hash and verdict prove the outcome reproduces.
+ *  When they differ, both are rerun with the kernel trace captured to name the first event
+ *  where they part (DESIGN.md section 2.5). Returns null when it reproduced, else why not. */
+export function divergenceOnRerun(outcome: ExperimentOutcome): string | null {
+  const again = runExperiment(outcome.experiment);
+  if (again.record.traceHash === outcome.record.traceHash && again.record.verdict === outcome.record.verdict) return null;
+  if (again.record.traceHash === outcome.record.traceHash) return `same trace hash ${outcome.record.traceHash} but verdicts ${outcome.record.verdict} and ${again.record.verdict}`;
+  const a = runExperiment(outcome.experiment, { captureTrace: true });
+  const b = runExperiment(outcome.experiment, { captureTrace: true });
+  const found = firstDivergence(a.run.lab.world.kernel.capturedTrace, b.run.lab.world.kernel.capturedTrace);
+  if (found === null) return `trace hashes ${outcome.record.traceHash} and ${again.record.traceHash} differ but the kernel events agree: an engine trace record differs`;
+  return `first divergent event ${found.index}: ${JSON.stringify(found.left)} vs ${JSON.stringify(found.right)}`;
 }

@@ -4,9 +4,8 @@
 // first divergent event (DESIGN.md section 2.5). The result is plain JSON, so worker threads can
 // send it back unchanged.
 import type { RunMetrics, RunViolation, Verdict } from '../../model/index.js';
-import { firstDivergence } from '../../sim/index.js';
 import { formatExperiment } from './experiment.js';
-import { runExperiment, type ExperimentOutcome } from './run-experiment.js';
+import { divergenceOnRerun, runExperiment } from './run-experiment.js';
 import { swarmExperiment } from './swarm.js';
 
 export const PROVIDERS = ['hyperv-replica', 'inmage-scout'] as const;
@@ -45,15 +44,10 @@ export function verifySeed(seed: number, provider: Provider, options: VerifyOpti
   const failed = first.record.verdict !== 'pass';
   let violations = [...first.record.violations];
   let verdict = first.record.verdict;
-  let reproduced: boolean | undefined;
-  if (failed || options.determinism === true) {
-    const second = runExperiment(experiment);
-    const same = second.record.traceHash === first.record.traceHash && second.record.verdict === first.record.verdict;
-    if (failed) reproduced = same;
-    if (!same) {
-      verdict = 'correctness';
-      violations = [...violations, { invariant: 'determinism', item: '*', atSeconds: 0, message: `two runs of seed ${seed} differ: ${divergence(first, second)}` }];
-    }
+  const divergence = failed || options.determinism === true ? divergenceOnRerun(first) : null;
+  if (divergence !== null) {
+    verdict = 'correctness';
+    violations = [...violations, { invariant: 'determinism', item: '*', atSeconds: 0, message: `two runs of seed ${seed} differ: ${divergence}` }];
   }
   const { record } = first;
   return {
@@ -66,16 +60,6 @@ export function verifySeed(seed: number, provider: Provider, options: VerifyOpti
     metrics: record.metrics,
     marks: record.marks,
     replay: replayCommand(seed, provider),
-    ...(verdict !== 'pass' ? { reproduced: reproduced ?? false, timeline: formatExperiment(experiment) } : {}),
+    ...(verdict !== 'pass' ? { reproduced: divergence === null, timeline: formatExperiment(experiment) } : {}),
   };
-}
-
-/** Reruns both with the kernel trace captured and names the first event where they part. */
-function divergence(first: ExperimentOutcome, second: ExperimentOutcome): string {
-  if (first.record.traceHash === second.record.traceHash) return `same trace hash ${first.record.traceHash} but verdicts ${first.record.verdict} and ${second.record.verdict}`;
-  const a = runExperiment(first.experiment, { captureTrace: true });
-  const b = runExperiment(first.experiment, { captureTrace: true });
-  const found = firstDivergence(a.run.lab.world.kernel.capturedTrace, b.run.lab.world.kernel.capturedTrace);
-  if (found === null) return `trace hashes ${first.record.traceHash} and ${second.record.traceHash} differ but the kernel events agree: an engine trace record differs`;
-  return `first divergent event ${found.index}: ${JSON.stringify(found.left)} vs ${JSON.stringify(found.right)}`;
 }

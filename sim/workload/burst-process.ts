@@ -39,10 +39,14 @@ export class BurstProcess {
     this.nextToggle = bursts === undefined ? Number.MAX_SAFE_INTEGER : start + this.drawSpell();
   }
 
-  /** Mean rate multiplier over [from, to); windows must not go back in time. */
+  /** Mean rate multiplier over [from, to). A window that overlaps one already evaluated (a VM
+   *  paused and resumed inside one tick) is evaluated from where the last one ended. */
   multiplierOver(from: number, to: number): number {
     if (this.bursts === undefined || to <= from) return 1;
-    assert(from >= this.evaluatedUntil, `burst process: window starts at ${from}, before ${this.evaluatedUntil}`);
+    if (from < this.evaluatedUntil) {
+      from = this.evaluatedUntil;
+      if (to <= from) return this.rateScale * (this.inBurst ? this.bursts.multiplier : 1);
+    }
     while (this.nextToggle <= from) this.toggle();
     let burstTime = 0;
     let cursor = from;

@@ -158,9 +158,16 @@ export class Guest implements WriteSink {
     this.life++;
     for (const write of this.held.splice(0)) write.done(false);
     this.quiesced = false;
+    const host = this.drainingOn!;
+    // A clean shutdown flushes the guest's disks: nothing it wrote is left in a write cache.
     const drained = () => {
       this.drainingOn = null;
-      done();
+      let flushing = this.truths.length;
+      for (let disk = 0; disk < this.truths.length; disk++) {
+        this.diskOn(host, disk).flush(() => {
+          if (--flushing === 0) done();
+        });
+      }
     };
     if (this.inFlight === 0) this.kernel.schedule(0, 'guest:shutdown', drained);
     else this.drainWaiters.push(drained);

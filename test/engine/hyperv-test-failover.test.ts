@@ -49,3 +49,21 @@ describe('test failover (DOMAIN.md rule 8)', () => {
     expect(l.controller.stateOf('vm1')).toMatchObject({ value: 'protected', testing: false });
   });
 });
+
+describe('a test failover and a host crash', () => {
+  it('cleans up the test VM when a crash forces a resync, and protection comes back', () => {
+    const l = lab();
+    l.world.startGuests();
+    expect(runOperation(l, (done) => l.controller.enable('vm1', done), hours(1))).toMatchObject({ ok: true });
+    advance(l, hours(1));
+    expect(runOperation(l, (done) => l.controller.testFailover('vm1', {}, done), hours(1))).toMatchObject({ ok: true });
+    l.world.faults.hostCrash({ kind: 'host-crash', host: 'hv-a1', restartAfter: minutes(5) as never });
+    advance(l, hours(2));
+    expect(l.world.tracer.reached('resync-trigger:log-not-closed-cleanly')).toBe(true);
+    expect(l.world.testGuests.has('vm1')).toBe(false);
+    expect(l.controller.stateOf('vm1')).toMatchObject({ value: 'protected', testing: false });
+    expect(testIdsIn(l)).toBe(0);
+    // A new test failover works: nothing of the old one is left behind.
+    expect(runOperation(l, (done) => l.controller.testFailover('vm1', {}, done), hours(1))).toMatchObject({ ok: true });
+  });
+});

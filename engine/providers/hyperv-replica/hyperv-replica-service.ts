@@ -111,9 +111,10 @@ export class HyperVReplicaService implements ManagedService {
     switch (request.op) {
       case 'enable-primary': {
         const config = this.configFor(request.vmId, request.peerHost, request.epoch, request.policy);
-        this.replace(request.vmId, new PrimarySession(this.contextFor(config), config, request.start));
-        (this.sessions.get(request.vmId) as PrimarySession).start();
-        return done({ ok: true });
+        const session = new PrimarySession(this.contextFor(config), config, request.start);
+        this.replace(request.vmId, session);
+        session.start(() => done({ ok: true }));
+        return;
       }
       case 'enable-replica': {
         const config = this.configFor(request.vmId, request.peerHost, request.epoch, request.policy);

@@ -87,19 +87,24 @@ export class PrimarySession {
     this.vhdBytesTotal = total;
   }
 
-  start(): void {
+  /** Starts replication; `durable` runs once the session's state is on the host volume (an
+   *  enable job must not report success for a session a host crash would forget). */
+  start(durable: () => void = () => undefined): void {
     const mode = this.mode;
-    if (mode.kind === 'restored') return this.restore(mode.state);
+    if (mode.kind === 'restored') {
+      this.restore(mode.state);
+      return durable();
+    }
     this.startTracking();
     if (mode.kind === 'in-sync') {
       this.phase = 'replicating';
-      this.persist();
+      this.persist(durable);
       this.scheduleCycle();
       return;
     }
     if (mode.delay !== undefined && mode.delay > 0) {
       this.phase = 'waiting-initial-replication';
-      this.persist();
+      this.persist(durable);
       this.ctx.ports.clock.setTimer(mode.delay, 'scheduled-initial-replication', () => {
         if (this.phase !== 'waiting-initial-replication') return;
         this.ctx.ports.tracer.mark('scheduled-initial-replication-started');
@@ -107,7 +112,7 @@ export class PrimarySession {
       });
       return;
     }
-    this.startBulk('initial-replication', mode.bulk);
+    this.startBulk('initial-replication', mode.bulk, durable);
   }
 
   private restore(state: Extract<PersistedSession, { role: 'primary' }>): void {
@@ -167,10 +172,10 @@ export class PrimarySession {
 
   // --- bulk copies -----------------------------------------------------------------------------
 
-  private startBulk(phase: 'initial-replication' | 'resyncing', mode: 'full' | 'compare' | 'media'): void {
+  private startBulk(phase: 'initial-replication' | 'resyncing', mode: 'full' | 'compare' | 'media', durable: () => void = () => undefined): void {
     this.phase = phase;
     this.generation++;
-    this.persist();
+    this.persist(durable);
     this.bulk = new BulkCopy(this.ctx, this.retx, this.generation, mode, this.config.diskCount, this.config.policy.compression, () => this.current!.seq, () =>
       this.bulkDone(phase),
     );
@@ -454,12 +459,13 @@ export class PrimarySession {
     return this.phase;
   }
 
-  private persist(): void {
+  private persist(durable: () => void = () => undefined): void {
     const logOpen = this.current !== null && this.phase !== 'prepared-for-failover';
     this.ctx.persist(
       { role: 'primary', config: this.config, phase: this.phase, nextSeq: this.nextSeq, logOpen, generation: this.generation },
       (ok) => {
-        if (!ok) this.ctx.ports.tracer.mark('primary-persist-failed');
+        if (ok) durable();
+        else this.ctx.ports.tracer.mark('primary-persist-failed');
       },
     );
   }
