@@ -3,11 +3,11 @@
 // lifecycle forbids, such as a failback with no reverse replication before it). Every error
 // names file, line and column; nothing runs unless the whole file is valid.
 import { createActor } from 'xstate';
-import { nearMiss, protectedItemLifecycle, validateHyperVPolicy, validateTopology, type LifecycleEvent } from '../model/index.js';
+import { nearMiss, protectedItemLifecycle, validateHyperVPolicy, validateScoutTopology, validateTopology, type LifecycleEvent, type Topology } from '../model/index.js';
 import { errorAt, InputErrors, parseYaml, validateYaml, type InputError, type ParsedYaml } from './load-errors.js';
-import { scenarioPolicy, scenarioTopology } from './scenario-model.js';
+import { scenarioPolicy, scenarioScoutModel, scenarioTopology } from './scenario-model.js';
 import { KNOBS, knobNames, type MutableLabOptions } from './knobs.js';
-import { isFault, isOperation, isPlanEvent, ScenarioSchema, type Scenario, type ScenarioOperation } from './schema.js';
+import { isFault, isGroupTag, isOperation, isPlanEvent, ScenarioSchema, scoutSection, type Scenario, type ScenarioOperation } from './schema.js';
 
 export function loadScenario(file: string, text: string): Scenario {
   const parsed = parseYaml(file, text);
@@ -45,29 +45,21 @@ function semanticErrors(parsed: ParsedYaml, scenario: Scenario): InputError[] {
     const problem = definition.apply(knob.value, {} as MutableLabOptions);
     if (problem !== null) at(['knobs', i, 'value'], `knob ${knob.name}: ${problem}`);
   });
+  errors.push(...providerErrors(parsed, scenario));
   if (errors.length > 0) return errors;
-  const policyFields: Record<string, string> = {
-    copyFrequencySeconds: 'copyFrequency',
-    additionalRecoveryPoints: 'recoveryPoints',
-    appConsistentFrequencyHours: 'appConsistentEvery',
-    'initialReplication.startDelay': 'initialReplicationStartAfter',
-    'initialReplication.shippingDelay': 'mediaShippingTime',
-  };
-  for (const problem of validateHyperVPolicy(scenarioPolicy(scenario))) {
-    const field = problem.field.replace(/^policy\./, '');
-    at(['policy', policyFields[field] ?? field], problem.message);
-  }
-  const topology = scenarioTopology(scenario);
-  for (const problem of validateTopology(topology)) {
-    const path = problem.field.replace(/^topology\./, '').split(/[.[\]]+/).filter((s) => s !== '').map((s) => (/^\d+$/.test(s) ? Number(s) : s));
-    at(path, problem.message);
-  }
+  const topology = scenario.provider === 'inmage-scout' ? scoutTopologyChecked(scenario, at) : hyperVTopologyChecked(scenario, at);
   const vmIds = new Set(topology.vms.map((v) => v.id));
   const allHosts = new Set(topology.hosts.map((h) => h.id));
   const linkIds = new Set(topology.links.map((l) => l.id));
   scenario.timeline.forEach((event, i) => {
     if (isOperation(event)) {
       if (!vmIds.has(event.vm)) at(['timeline', i, 'vm'], `unknown VM "${event.vm}"${nearMiss(event.vm, vmIds)}`);
+      if (event.at > scenario.duration) at(['timeline', i, 'at'], afterEnd(event.at, scenario.duration));
+      return;
+    }
+    if (isGroupTag(event)) {
+      const groups = new Set(scoutSection(scenario).groups.map((g) => g.id));
+      if (!groups.has(event.group)) at(['timeline', i, 'group'], `unknown replication group "${event.group}"${nearMiss(event.group, groups)}`);
       if (event.at > scenario.duration) at(['timeline', i, 'at'], afterEnd(event.at, scenario.duration));
       return;
     }
@@ -99,6 +91,71 @@ function semanticErrors(parsed: ParsedYaml, scenario: Scenario): InputError[] {
     if (!vmIds.has(vm)) at(['expect', 'finalState', vm], `unknown VM "${vm}"${nearMiss(vm, vmIds)} (entry ${index + 1})`);
   }
   errors.push(...sequenceErrors(parsed, scenario, vmIds));
+  return errors;
+}
+
+function hyperVTopologyChecked(scenario: Scenario, at: (path: (string | number)[], message: string) => void): Topology {
+  const policyFields: Record<string, string> = {
+    copyFrequencySeconds: 'copyFrequency',
+    additionalRecoveryPoints: 'recoveryPoints',
+    appConsistentFrequencyHours: 'appConsistentEvery',
+    'initialReplication.startDelay': 'initialReplicationStartAfter',
+    'initialReplication.shippingDelay': 'mediaShippingTime',
+  };
+  for (const problem of validateHyperVPolicy(scenarioPolicy(scenario))) {
+    const field = problem.field.replace(/^policy\./, '');
+    at(['policy', policyFields[field] ?? field], problem.message);
+  }
+  const topology = scenarioTopology(scenario);
+  for (const problem of validateTopology(topology)) at(fieldPath(problem.field), problem.message);
+  return topology;
+}
+
+/** The Scout deployment the file describes, checked by the model's rules (disk slots per master
+ *  target, OS families, sites, failback) and reported at the line that caused each problem. */
+function scoutTopologyChecked(scenario: Scenario, at: (path: (string | number)[], message: string) => void): Topology {
+  const model = scenarioScoutModel(scenario);
+  for (const problem of validateTopology(model.topology)) at(fieldPath(problem.field), problem.message);
+  for (const problem of validateScoutTopology(model.topology)) at(model.pathOf(problem.field), problem.message);
+  return model.topology;
+}
+
+/** "topology.vms[0].disks" -> ['vms', 0, 'disks']. */
+function fieldPath(field: string): Array<string | number> {
+  return field.replace(/^topology\./, '').split(/[.[\]]+/).filter((s) => s !== '').map((s) => (/^\d+$/.test(s) ? Number(s) : s));
+}
+
+/** What one provider's file may not ask for: InMage Scout has no test failover, recovery plans
+ *  or offline VHD edits here; Hyper-V Replica has no Scout deployment, group tags or tags. */
+function providerErrors(parsed: ParsedYaml, scenario: Scenario): InputError[] {
+  const errors: InputError[] = [];
+  const at = (path: (string | number)[], message: string) => errors.push(errorAt(parsed, path, message));
+  if (scenario.provider === 'inmage-scout') {
+    const unsupported: Partial<Record<ScenarioOperation['op'], string>> = {
+      'test-failover': 'test failover is not supported for provider inmage-scout (vContinuum recovers the replica itself; use unplanned-failover with a tag)',
+      'test-cleanup': 'test failover is not supported for provider inmage-scout, so there is nothing to clean up',
+      'edit-vhd-offline': 'edit-vhd-offline is a Hyper-V operation; it is not supported for provider inmage-scout',
+    };
+    scenario.timeline.forEach((event, i) => {
+      if (isOperation(event) && unsupported[event.op] !== undefined) at(['timeline', i, 'op'], unsupported[event.op]!);
+      if (isOperation(event) && event.tag !== undefined && event.op !== 'unplanned-failover') at(['timeline', i, 'tag'], 'a tag names the point an unplanned failover recovers to; it fits no other operation');
+      if (isOperation(event) && event.tag !== undefined && event.point !== 'latest') at(['timeline', i, 'point'], 'give either "point" or "tag", not both');
+      if (isPlanEvent(event)) at(['timeline', i, 'plan'], 'recovery plans are not supported for provider inmage-scout');
+    });
+    if (scenario.recoveryPlans.length > 0) at(['recoveryPlans'], 'recovery plans are not supported for provider inmage-scout');
+    return errors;
+  }
+  if (scenario.scout !== undefined) at(['scout'], 'a "scout" deployment needs "provider: inmage-scout"');
+  if (Array.isArray(scenario.vms)) {
+    scenario.vms.forEach((vm, i) => {
+      if (vm.processServer !== undefined) at(['vms', i, 'processServer'], 'processServer is an InMage Scout field; set "provider: inmage-scout"');
+      if (vm.masterTarget !== undefined) at(['vms', i, 'masterTarget'], 'masterTarget is an InMage Scout field; set "provider: inmage-scout"');
+    });
+  }
+  scenario.timeline.forEach((event, i) => {
+    if (isGroupTag(event)) at(['timeline', i, 'groupTag'], 'group tags are an InMage Scout operation; set "provider: inmage-scout"');
+    if (isOperation(event) && event.tag !== undefined) at(['timeline', i, 'tag'], 'recovering to a named tag is an InMage Scout operation; use "point" with Hyper-V Replica');
+  });
   return errors;
 }
 

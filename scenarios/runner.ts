@@ -4,7 +4,6 @@
 // expectations, and returns the run record reports render.
 import {
   MICROS_PER_SECOND,
-  copyInterval,
   hours,
   type Instant,
   type InvariantId,
@@ -14,13 +13,14 @@ import {
   type Verdict,
 } from '../model/index.js';
 import { PrimarySession, ReplicaSession, type OperationResult } from '../engine/index.js';
-import { describeFault, randomFaultPlan, sortFaultPlan, type Fault, type FaultPlanEntry, type Guest } from '../sim/index.js';
-import { buildHyperVLab, type HyperVLab } from './hyperv-lab.js';
+import { describeFault, randomFaultPlan, sortFaultPlan, type Fault, type FaultPlanEntry, type Guest, type World } from '../sim/index.js';
+import type { HyperVLab } from './hyperv-lab.js';
 import { scenarioPolicy, scenarioTopology, scenarioWorkload } from './scenario-model.js';
-import { isFault, isOperation, isPlanEvent, type Scenario, type ScenarioFault, type ScenarioOperation, type ScenarioPlanEvent } from './schema.js';
+import { isFault, isGroupTag, isOperation, isPlanEvent, scoutSection, type Scenario, type ScenarioFault, type ScenarioGroupTag, type ScenarioOperation, type ScenarioPlanEvent } from './schema.js';
 import type { PlanRun, RecoveryPlan } from '../engine/index.js';
 import { TOLERATED_FAULT_KINDS } from './tolerated-faults.js';
-import { contentOf, hashWith, matchNear, matchingInstant } from './checkers/image-match.js';
+import { contentOf, matchNear, matchingInstant } from './checkers/image-match.js';
+import { buildProviderAdapter, type ProviderAdapter } from './provider-adapter.js';
 import { Telemetry } from './telemetry.js';
 import { KNOBS, type MutableLabOptions } from './knobs.js';
 
@@ -46,7 +46,9 @@ interface FailoverContext {
 }
 
 export class ScenarioRun {
-  readonly lab: HyperVLab;
+  /** The provider behind the run (Hyper-V Replica or InMage Scout). */
+  readonly adapter: ProviderAdapter;
+  readonly world: World;
   readonly violations: RunViolation[] = [];
   private readonly failovers = new Map<string, FailoverContext>();
   private readonly losses = new Map<number, { seconds: number; writes: number }>();
@@ -62,7 +64,7 @@ export class ScenarioRun {
     this.seed = options.seed ?? scenario.seed;
     const labOptions: MutableLabOptions = {
       seed: this.seed,
-      topology: scenarioTopology(scenario),
+      topology: scenarioTopology(scenario),  // Scout: the adapter builds its own from the scenario
       blockSizeBytes: scenario.blockSize,
       workload: scenarioWorkload(scenario),
       tick: scenario.workload.tick as never,
@@ -74,27 +76,35 @@ export class ScenarioRun {
       const error = KNOBS[knob.name]?.apply(knob.value, labOptions);
       if (error !== null && error !== undefined) throw new Error(`knob ${knob.name}: ${error}`); // the loader refused it already
     }
-    this.lab = buildHyperVLab(labOptions);
-    this.telemetry = new Telemetry(this.lab, SAMPLE_INTERVAL);
-    for (const guest of this.lab.world.guests.values()) guest.onStart = (g, host, previous) => this.guestStarted(g, host, previous);
+    this.adapter = buildProviderAdapter(scenario, labOptions);
+    this.world = this.adapter.world;
+    this.telemetry = new Telemetry(this.adapter, SAMPLE_INTERVAL);
+    for (const guest of this.world.guests.values()) guest.onStart = (g, host, previous) => this.guestStarted(g, host, previous);
+  }
+
+  /** The Hyper-V lab of a Hyper-V run (the replica checker of scenarios/verify watches it). */
+  get lab(): HyperVLab {
+    if (this.adapter.hyperV === null) throw new Error(`scenario ${this.scenario.name} runs ${this.scenario.provider}, not hyperv-replica`);
+    return this.adapter.hyperV;
   }
 
   private violate(invariant: RunViolation['invariant'], item: string, message: string): void {
-    this.violations.push({ invariant, item, atSeconds: seconds(this.lab.world.now()), message });
+    this.violations.push({ invariant, item, atSeconds: seconds(this.world.now()), message });
   }
 
   // --- the timeline ----------------------------------------------------------------------------
 
   private schedule(): void {
-    const { world } = this.lab;
+    const { world } = this;
     const operations = this.scenario.timeline.filter(isOperation);
     const explicitEnable = new Set(operations.filter((o) => o.op === 'enable').map((o) => o.vm));
     world.startGuests();
-    for (const vm of this.lab.vms) {
+    for (const vm of this.adapter.vms) {
       if (!explicitEnable.has(vm.vmId)) this.operate({ at: 0, op: 'enable', vm: vm.vmId, point: 'latest', shutDownAndSync: false, expect: 'ok' });
     }
     for (const op of operations) world.kernel.scheduleAt(op.at as Instant, 'scenario:operation', () => this.operate(op));
     for (const event of this.scenario.timeline.filter(isPlanEvent)) world.kernel.scheduleAt(event.at as Instant, 'scenario:recovery-plan', () => this.runPlan(event));
+    for (const event of this.scenario.timeline.filter(isGroupTag)) world.kernel.scheduleAt(event.at as Instant, 'scenario:group-tag', () => this.groupTag(event));
     const plan = this.faultPlan();
     world.applyFaults(plan);
     for (const entry of plan) if (entry.fault.kind === 'clock-skew') this.maxSkew = Math.max(this.maxSkew, Math.abs(entry.fault.offset));
@@ -107,30 +117,31 @@ export class ScenarioRun {
     const drawn =
       random === undefined
         ? []
-        : randomFaultPlan(this.lab.world.random.fork('scenario-faults'), {
+        : randomFaultPlan(this.world.random.fork('scenario-faults'), {
             horizon: this.scenario.duration as never,
             intensity: random.intensity,
             kinds: random.kinds === 'swarm' ? TOLERATED_FAULT_KINDS : random.kinds.filter((k) => TOLERATED_FAULT_KINDS.includes(k)),
-            known: { ...this.lab.world.faultUniverse(), disks: [] },
+            known: { ...this.world.faultUniverse(), disks: [] },
           });
     return sortFaultPlan([...timed, ...drawn]) as FaultPlanEntry[];
   }
 
   private operate(op: ScenarioOperation): void {
-    const { controller } = this.lab;
+    const { controller } = this.adapter;
     const done = (result: OperationResult) => this.operationDone(op, result);
     const hosts = controller.hostsOf(op.vm);
     switch (op.op) {
       case 'enable':
         return controller.enable(op.vm, done);
       case 'planned-failover':
-        this.failovers.set(op.vm, { kind: 'planned', at: this.lab.world.now(), exposureMicros: 0, fromHost: hosts.active });
+        this.failovers.set(op.vm, { kind: 'planned', at: this.world.now(), exposureMicros: 0, fromHost: hosts.active });
         return controller.plannedFailover(op.vm, done);
       case 'unplanned-failover': {
-        const pointId = op.point === 'latest' ? undefined : this.pointIdAt(op.vm, hosts.replica, op.point);
-        const chosenCut = pointId === undefined ? undefined : this.pointCut(op.vm, hosts.replica, pointId);
-        this.failovers.set(op.vm, { kind: 'unplanned', at: this.lab.world.now(), exposureMicros: this.telemetry.exposureNow(op.vm), fromHost: hosts.active, chosenCut });
-        return controller.unplannedFailover(op.vm, { pointId, shutDownAndSync: op.shutDownAndSync }, done);
+        const context: FailoverContext = { kind: 'unplanned', at: this.world.now(), exposureMicros: this.telemetry.exposureNow(op.vm), fromHost: hosts.active };
+        this.failovers.set(op.vm, context);
+        const { chosenCut } = this.adapter.unplannedFailover(op.vm, op, done);
+        if (chosenCut !== undefined) this.failovers.set(op.vm, { ...context, chosenCut });
+        return;
       }
       case 'commit':
         return controller.commit(op.vm, done);
@@ -143,21 +154,21 @@ export class ScenarioRun {
       case 'resync':
         return controller.resync(op.vm, done);
       case 'shutdown-vm':
-        return this.lab.world.management.request(hosts.active, 'hvr', { op: 'shutdown-vm', vmId: op.vm }, () => undefined);
+        return this.world.management.request(hosts.active, this.adapter.machineService, { op: 'shutdown-vm', vmId: op.vm }, () => undefined);
       case 'start-vm':
-        return this.lab.world.management.request(hosts.active, 'hvr', { op: 'start-vm', vmId: op.vm }, () => undefined);
+        return this.world.management.request(hosts.active, this.adapter.machineService, { op: 'start-vm', vmId: op.vm }, () => undefined);
       case 'edit-vhd-offline': {
         // An administrator mounts the VHD on the host and changes a few blocks while the VM is off.
-        const guest = this.lab.world.guest(op.vm);
+        const guest = this.world.guest(op.vm);
         if (guest.runningOn !== null) return this.violate('expectation', op.vm, `edit-vhd-offline at ${seconds(op.at)}s: the VM is running`);
         return guest.editOffline(hosts.active, 0, 0, 8, () => undefined);
       }
       case 'test-failover': {
         const pointId = op.point === 'latest' ? undefined : this.pointIdAt(op.vm, hosts.replica, op.point);
-        return controller.testFailover(op.vm, { pointId, network: 'isolated' }, done);
+        return this.lab.controller.testFailover(op.vm, { pointId, network: 'isolated' }, done);
       }
       case 'test-cleanup':
-        return controller.testCleanup(op.vm, (result) => {
+        return this.lab.controller.testCleanup(op.vm, (result) => {
           this.checkTestIsolation(op.vm);
           done(result);
         });
@@ -185,8 +196,8 @@ export class ScenarioRun {
     };
     const kind = event.action === 'planned-failover' ? 'planned' : event.action === 'unplanned-failover' ? 'unplanned' : 'test';
     for (const item of plan.groups.flatMap((g) => g.items)) {
-      const hosts = this.lab.controller.hostsOf(item);
-      if (kind !== 'test') this.failovers.set(item, { kind, at: this.lab.world.now(), exposureMicros: kind === 'planned' ? 0 : this.telemetry.exposureNow(item), fromHost: hosts.active });
+      const hosts = this.adapter.controller.hostsOf(item);
+      if (kind !== 'test') this.failovers.set(item, { kind, at: this.world.now(), exposureMicros: kind === 'planned' ? 0 : this.telemetry.exposureNow(item), fromHost: hosts.active });
     }
     const run = this.lab.controller.runRecoveryPlan(plan, kind, (finished) => {
       const ok = finished.job.status === 'succeeded';
@@ -198,7 +209,7 @@ export class ScenarioRun {
 
   /** test-failover-isolation: no id a test VM wrote is on a replica or primary disk. */
   private checkTestIsolation(vmId: string): void {
-    const world = this.lab.world;
+    const world = this.world;
     for (const disk of world.disks.values()) {
       for (const [block, id] of disk.writtenBlocks()) {
         if (world.testWriteIds.has(id)) {
@@ -216,9 +227,13 @@ export class ScenarioRun {
     return points[Math.max(0, points.length - 1 - newest)]?.id;
   }
 
-  private pointCut(vm: string, replicaHost: string, pointId: number): number | undefined {
-    const session = this.lab.services.get(replicaHost)?.sessionOf(vm);
-    return session instanceof ReplicaSession ? session.history.points().find((p) => p.id === pointId)?.cutAt : undefined;
+  /** InMage Scout: a common consistency point across a replication group. */
+  private groupTag(event: ScenarioGroupTag): void {
+    const group = scoutSection(this.scenario).groups.find((g) => g.id === event.group)!;
+    this.adapter.scout!.controller.groupTag(group.vms, event.groupTag, (result) => {
+      if (event.expect === 'ok' && !result.ok) this.violate('expectation', event.group, `group tag "${event.groupTag}" at ${seconds(event.at)}s failed: ${result.error}`);
+      if (event.expect === 'refused' && result.ok) this.violate('expectation', event.group, `group tag "${event.groupTag}" at ${seconds(event.at)}s was expected to fail but succeeded`);
+    });
   }
 
   private operationDone(op: ScenarioOperation, result: OperationResult): void {
@@ -239,11 +254,11 @@ export class ScenarioRun {
     const context = this.failovers.get(guest.vmId);
     if (previous === null || previous === host || context === undefined) return;
     this.failovers.delete(guest.vmId);
-    const world = this.lab.world;
+    const world = this.world;
     const hashes = guest.truths.map((_, i) => world.disk(guest.vmId, i, host).imageHash());
     if (context.kind === 'planned') {
       const equal = guest.truths.every((truth, i) => truth.imageHash() === hashes[i]);
-      const vm = this.lab.vms.find((v) => v.vmId === guest.vmId)!;
+      const vm = this.adapter.vms.find((v) => v.vmId === guest.vmId)!;
       const invariant: InvariantId = host === vm.primaryHost ? 'failback-zero-loss' : 'planned-failover-zero-loss';
       if (!equal) this.violate(invariant, guest.vmId, `after the planned failover to ${host} the disks differ from what the guest wrote before shutdown`);
       return;
@@ -264,13 +279,16 @@ export class ScenarioRun {
     // Unplanned: the image must be the source image at one instant, and the time lost must not
     // exceed the exposure the engine reported when the failure happened.
     const exposure = context.exposureMicros ?? Number.POSITIVE_INFINITY;
-    const window = Number.isFinite(exposure) ? exposure + 2 * copyInterval(scenarioPolicy(this.scenario)) + this.maxSkew : hours(48);
-    const t0 = matchingInstant(guest.truths, hashes, context.at - window, context.at);
+    const window = Number.isFinite(exposure) ? exposure + 2 * this.adapter.lossSlackMicros + this.maxSkew : hours(48);
+    // The guest may have written until the failover shut it down ("shut down and sync"): the
+    // recovered image may be as new as the last write before it booted here.
+    const end = world.now();
+    const t0 = matchingInstant(guest.truths, hashes, context.at - window, end);
     if (t0 === null) {
       this.violate('unplanned-loss-bounded', guest.vmId, `the recovered image on ${host} is not the source image at any instant in the ${window / MICROS_PER_SECOND}s before the failure`);
     } else {
-      const lostMicros = context.at - t0;
-      const lostWrites = guest.truths.reduce((sum, truth) => sum + countAcknowledgedBetween(truth, t0, context.at), 0);
+      const lostMicros = Math.max(0, context.at - t0);
+      const lostWrites = guest.truths.reduce((sum, truth) => sum + countAcknowledgedBetween(truth, t0, end), 0);
       this.pendingLoss.push({ vm: guest.vmId, seconds: seconds(lostMicros), writes: lostWrites });
       this.telemetry.lostWrites += lostWrites;
       if (lostMicros > exposure + this.maxSkew + MICROS_PER_SECOND) {
@@ -290,12 +308,12 @@ export class ScenarioRun {
     let safetyEnd = 0;
     try {
       this.schedule();
-      this.lab.world.run(this.scenario.duration as Instant);
-      safetyEnd = this.lab.world.now();
-      this.lab.world.healAll();
+      this.world.run(this.scenario.duration as Instant);
+      safetyEnd = this.world.now();
+      this.world.healAll();
       this.liveness();
       this.checkRecoveryPoints();
-      if (this.lab.world.testWriteIds.size > 0) this.checkTestIsolation('*');
+      if (this.world.testWriteIds.size > 0) this.checkTestIsolation('*');
       this.checkExpectations();
     } catch (error) {
       crash = error instanceof Error ? `${error.name}: ${error.message}\n${(error.stack ?? '').split('\n').slice(1, 6).join('\n')}` : String(error);
@@ -304,27 +322,27 @@ export class ScenarioRun {
   }
 
   private liveness(): void {
-    const world = this.lab.world;
+    const world = this.world;
     const deadline = world.now() + this.scenario.expect.healedWithin;
     const step = 60 * MICROS_PER_SECOND;
     while (world.now() < deadline) {
       world.run(Math.min(deadline, world.now() + step) as Instant);
       if (this.healthy()) return;
     }
-    for (const vm of this.lab.vms) {
+    for (const vm of this.adapter.vms) {
       const problem = this.unhealthy(vm.vmId);
       if (problem !== null) this.violate('liveness', vm.vmId, `${problem} ${seconds(this.scenario.expect.healedWithin)}s after the faults healed`);
     }
   }
 
   private healthy(): boolean {
-    return this.lab.vms.every((vm) => this.unhealthy(vm.vmId) === null);
+    return this.adapter.vms.every((vm) => this.unhealthy(vm.vmId) === null);
   }
 
   /** Why an item is not healthy yet, or null. */
   private unhealthy(vmId: string): string | null {
     const expected = this.scenario.expect.finalState[vmId];
-    const state = this.lab.controller.stateOf(vmId);
+    const state = this.adapter.controller.stateOf(vmId);
     if (expected !== undefined) return state.value === expected && !state.busy ? null : `state is ${state.value}, expected ${expected}`;
     if (state.value !== 'protected') return `state is ${state.value}, not protected`;
     const exposure = this.telemetry.exposureNow(vmId);
@@ -335,40 +353,42 @@ export class ScenarioRun {
   }
 
   rpoTargetMicros(): number {
-    return this.scenario.expect.rpoMax ?? 2 * copyInterval(scenarioPolicy(this.scenario)) + 120 * MICROS_PER_SECOND;
+    return this.scenario.expect.rpoMax ?? this.adapter.rpoTargetMicros;
   }
 
-  /** recovery-point-exact: every retained point equals the source image at its instant. */
+  /** recovery-point-exact: every retained point (for Scout: a sample of the tags and the latest
+   *  consistent point in the retention journal) equals the source image at its instant. */
   private checkRecoveryPoints(): void {
-    const world = this.lab.world;
-    for (const vm of this.lab.vms) {
-      const { replica } = this.lab.controller.hostsOf(vm.vmId);
-      const session = this.lab.services.get(replica)?.sessionOf(vm.vmId);
-      if (!(session instanceof ReplicaSession) || session.isFailedOver) continue;
-      const status = session.status;
-      if (status.phase !== 'receiving' || !status.bulkComplete) continue;
+    const world = this.world;
+    for (const vm of this.adapter.vms) {
       const guest = world.guest(vm.vmId);
-      const disks = guest.truths.map((_, i) => world.disk(vm.vmId, i, replica));
-      for (const point of session.history.points()) {
-        const restore = session.history.restoreWrites(point.id);
-        if (restore === null) continue;
-        const hashes = disks.map((disk, i) => hashWith(disk, restore, i));
-        const slack = this.maxSkew + MICROS_PER_SECOND;
+      const slack = this.maxSkew + MICROS_PER_SECOND;
+      for (const point of this.adapter.recoveryPoints(vm.vmId)) {
+        const hashes = point.hashes();
+        if (hashes === null) continue;
         const at = matchNear(guest.truths, hashes, point.cutAt, slack);
         this.telemetry.recordPoint(vm.vmId, point, at !== null);
-        if (at === null) this.violate('recovery-point-exact', vm.vmId, `recovery point ${point.id} (${point.kind}, cut at ${seconds(point.cutAt)}s) is not the source image at that instant`);
-        else if (point.appConsistent && !guest.quiesceInstants.some((q) => Math.abs(q - point.cutAt) <= slack)) {
-          this.violate('recovery-point-exact', vm.vmId, `app-consistent point ${point.id} does not sit at a VSS quiesce instant`);
-        }
+        if (at === null) this.violate('recovery-point-exact', vm.vmId, `recovery point ${point.kind} (cut at ${seconds(point.cutAt)}s) is not the source image at that instant`);
+        else if (!this.quiesced(guest, point.quiesce, point.cutAt, slack)) this.violate('recovery-point-exact', vm.vmId, `app-consistent point (${point.kind}, cut at ${seconds(point.cutAt)}s) does not hold a VSS quiesce image`);
       }
     }
   }
 
+  /** An app-consistent point holds the image of a quiesce: at its cut (Hyper-V), or the newest
+   *  quiesce before it with no write in between (a Scout tag is inserted while the guest is held). */
+  private quiesced(guest: Guest, quiesce: 'at-cut' | 'held-before-cut' | 'none', cutAt: number, slack: number): boolean {
+    if (quiesce === 'none') return true;
+    if (quiesce === 'at-cut') return guest.quiesceInstants.some((q) => Math.abs(q - cutAt) <= slack);
+    const before = guest.quiesceInstants.filter((q) => q <= cutAt + slack);
+    const q = before[before.length - 1];
+    return q !== undefined && guest.truths.every((truth) => truth.oracle.imageHashAt(q) === truth.oracle.imageHashAt(cutAt));
+  }
+
   private checkExpectations(): void {
-    for (const vm of this.lab.vms) {
+    for (const vm of this.adapter.vms) {
       const expected = this.scenario.expect.finalState[vm.vmId];
-      if (expected !== undefined && this.lab.controller.stateOf(vm.vmId).value !== expected) {
-        this.violate('expectation', vm.vmId, `final state ${this.lab.controller.stateOf(vm.vmId).value}, expected ${expected}`);
+      if (expected !== undefined && this.adapter.controller.stateOf(vm.vmId).value !== expected) {
+        this.violate('expectation', vm.vmId, `final state ${this.adapter.controller.stateOf(vm.vmId).value}, expected ${expected}`);
       }
     }
     if (this.scenario.expect.dataLoss === 'none' && this.telemetry.lostWrites > 0) {
@@ -379,13 +399,13 @@ export class ScenarioRun {
   // --- the record ------------------------------------------------------------------------------
 
   private record(crash: string | undefined, safetyEnd: number, wallMillis: number): RunRecord {
-    const world = this.lab.world;
+    const world = this.world;
     const marks = [...world.tracer.marks().keys()];
     const marksMissing = this.scenario.expect.marks.filter((m) => !world.tracer.reached(m));
     const correctness = this.violations.some((v) => v.invariant !== 'liveness') || marksMissing.length > 0;
     const verdict: Verdict = crash !== undefined ? 'crash' : correctness ? 'correctness' : this.violations.length > 0 ? 'liveness' : 'pass';
     const file = this.options.file ?? null;
-    const jobs: JobRecord[] = this.lab.controller.jobs.all().map((job) => ({
+    const jobs: JobRecord[] = this.adapter.controller.jobs.all().map((job) => ({
       id: job.id,
       kind: job.kind,
       item: job.target,

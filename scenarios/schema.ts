@@ -47,6 +47,10 @@ const Vm = z.strictObject({
   replicaHost: id.optional(),
   disks: z.array(Disk).min(1).max(16, { error: 'a VM has at most 16 disks (Hyper-V Replica with VMM)' }),
   os: z.enum(['windows', 'linux']).default('windows'),
+  /** InMage Scout: the process server and master target this machine replicates through
+   *  (default: the first process server at its site, master targets filled in order). */
+  processServer: id.optional(),
+  masterTarget: id.optional(),
 });
 /** Shorthand: `count` identical VMs spread round-robin over the primary hosts. */
 const VmFleet = z.strictObject({
@@ -103,7 +107,17 @@ const Operation = z.strictObject({
   /** For unplanned failover: latest, or the n-th newest retained point (0 = latest). */
   point: z.union([z.literal('latest'), z.int().min(0)]).default('latest'),
   shutDownAndSync: z.boolean().default(false),
+  /** InMage Scout unplanned failover: recover to this consistency tag (e.g. a group tag). */
+  tag: z.string().min(1).optional(),
   /** What the operation must do: succeed, or be refused (an operator mistake). */
+  expect: z.enum(['ok', 'refused']).default('ok'),
+});
+
+/** InMage Scout: a common consistency point across a replication group (quiesce all, tag all). */
+const GroupTagEvent = z.strictObject({
+  at: durationField,
+  groupTag: z.string().min(1),
+  group: id,
   expect: z.enum(['ok', 'refused']).default('ok'),
 });
 
@@ -171,10 +185,49 @@ const Expectations = z.strictObject({
   healedWithin: durationField.default(2 * 3_600_000_000),
 });
 
+const ScoutProcessServer = z.strictObject({
+  id,
+  /** Defaults to the first primary site. */
+  site: id.optional(),
+  /** The cache volume the process server buffers on when the WAN is slow or down. */
+  cache: sizeField.optional(),
+});
+const ScoutMasterTarget = z.strictObject({
+  id,
+  /** Defaults to the first secondary site. */
+  site: id.optional(),
+  os: z.enum(['windows', 'linux']).default('windows'),
+  /** Its own disks (OS, retention), counted against the 60-disk limit. */
+  ownDisks: z.int().positive().default(2),
+  /** Its retention volume (default: scout.retentionSize). */
+  retention: sizeField.optional(),
+});
+/** InMage Scout deployment: every field has a default, so `scout: {}` is a whole deployment
+ *  (one process server at the primary site, one configuration server and as many master
+ *  targets at the secondary site as the protected disks need). */
+const ScoutDeployment = z.strictObject({
+  configurationServer: id.default('cs-b1'),
+  processServers: z.array(ScoutProcessServer).min(1).optional(),
+  masterTargets: z.array(ScoutMasterTarget).min(1).optional(),
+  groups: z.array(z.strictObject({ id, vms: z.array(id).min(1) })).default([]),
+  /** Failback: true adds a master target at the primary site and a process server on the DR
+   *  side (mt-a1, ps-b1); or name them (they must be declared above). */
+  failback: z.union([z.boolean(), z.strictObject({ processServer: id, masterTarget: id })]).default(false),
+  /** Process-server cache size for process servers that do not state their own. */
+  cacheSize: sizeField.optional(),
+  retentionWindow: durationField.default(24 * 3_600_000_000),
+  retentionSize: sizeField.default(512 * 1024 ** 3),
+  crashTagInterval: durationField.default(5 * 60_000_000),
+  appTagInterval: z.union([z.literal(0), durationField]).default(60 * 60_000_000),
+  rpoThreshold: durationField.default(15 * 60_000_000),
+  /** How often the configuration server polls the servers' status. */
+  pollInterval: durationField.default(60_000_000),
+});
+
 export const ScenarioSchema = z.strictObject({
   name: id,
   description: z.string().min(20, { error: 'describe the goal and the method of the scenario' }),
-  provider: z.enum(['hyperv-replica']).default('hyperv-replica'),
+  provider: z.enum(['hyperv-replica', 'inmage-scout']).default('hyperv-replica'),
   seed: z.int().default(1),
   duration: durationField,
   blockSize: sizeField.default(64 * 1024),
@@ -186,8 +239,9 @@ export const ScenarioSchema = z.strictObject({
   hosts: z.array(Host).optional(),
   vms: z.union([z.array(Vm).min(1), VmFleet]),
   policy: Policy.default(Policy.parse({})),
+  scout: ScoutDeployment.optional(),
   workload: Workload.default(Workload.parse({})),
-  timeline: z.array(z.union([Operation, FaultEvent, PlanEvent])).default([]),
+  timeline: z.array(z.union([Operation, FaultEvent, PlanEvent, GroupTagEvent])).default([]),
   recoveryPlans: z.array(RecoveryPlanSpec).default([]),
   randomFaults: z.strictObject({ intensity: z.number().positive(), kinds: z.union([z.literal('swarm'), z.array(z.enum(FAULT_NAMES))]).default('swarm') }).optional(),
   knobs: z.array(Knob).default([]),
@@ -201,7 +255,9 @@ export type ScenarioFault = z.output<typeof FaultEvent>;
 
 export type ScenarioPlanEvent = z.output<typeof PlanEvent>;
 export type ScenarioRecoveryPlan = z.output<typeof RecoveryPlanSpec>;
-export type TimelineEvent = ScenarioOperation | ScenarioFault | ScenarioPlanEvent;
+export type ScenarioGroupTag = z.output<typeof GroupTagEvent>;
+export type ScenarioScout = z.output<typeof ScoutDeployment>;
+export type TimelineEvent = ScenarioOperation | ScenarioFault | ScenarioPlanEvent | ScenarioGroupTag;
 
 export function isOperation(event: TimelineEvent): event is ScenarioOperation {
   return 'op' in event;
@@ -209,6 +265,15 @@ export function isOperation(event: TimelineEvent): event is ScenarioOperation {
 
 export function isPlanEvent(event: TimelineEvent): event is ScenarioPlanEvent {
   return 'plan' in event;
+}
+
+export function isGroupTag(event: TimelineEvent): event is ScenarioGroupTag {
+  return 'groupTag' in event;
+}
+
+/** The Scout deployment section with every default filled in (a file may omit it). */
+export function scoutSection(scenario: Scenario): ScenarioScout {
+  return scenario.scout ?? ScoutDeployment.parse({});
 }
 
 export function isFault(event: TimelineEvent): event is ScenarioFault {

@@ -2,8 +2,7 @@
 // exposure as the engine reports it, its log backlog and lifecycle state, and link utilisation.
 // Sampling reads engine and world state; it never changes them.
 import { MICROS_PER_SECOND, type FaultRecord, type ItemSeries, type LinkSeries, type RecoveryPointRecord, type RunMetrics, type SeriesPoint } from '../model/index.js';
-import { PrimarySession, ReplicaSession, type RecoveryPointInfo } from '../engine/index.js';
-import type { HyperVLab } from './hyperv-lab.js';
+import type { ProviderAdapter } from './provider-adapter.js';
 
 const seconds = (micros: number) => Math.round((micros / MICROS_PER_SECOND) * 1000) / 1000;
 
@@ -11,7 +10,6 @@ interface ItemSamples {
   rpo: SeriesPoint[];
   backlog: SeriesPoint[];
   states: Array<{ t: number; state: string }>;
-  lastSyncedCut: number | null;
 }
 
 export class Telemetry {
@@ -23,10 +21,10 @@ export class Telemetry {
   lostWrites = 0;
 
   constructor(
-    private readonly lab: HyperVLab,
+    private readonly lab: ProviderAdapter,
     private readonly interval: number,
   ) {
-    for (const vm of lab.vms) this.items.set(vm.vmId, { rpo: [], backlog: [], states: [], lastSyncedCut: null });
+    for (const vm of lab.vms) this.items.set(vm.vmId, { rpo: [], backlog: [], states: [] });
     for (const link of lab.world.options.topology.links) this.linkSamples.set(link.id, []);
   }
 
@@ -39,20 +37,9 @@ export class Telemetry {
     this.lab.world.kernel.schedule(this.interval, 'scenario:sample', tick);
   }
 
-  private primaryOf(vmId: string): PrimarySession | null {
-    const { active } = this.lab.controller.hostsOf(vmId);
-    if (this.lab.world.host(active).state !== 'on') return null;
-    const session = this.lab.services.get(active)?.sessionOf(vmId);
-    return session instanceof PrimarySession ? session : null;
-  }
-
   /** The exposure the engine reports now (time since the newest confirmed cut), or null. */
   exposureNow(vmId: string): number | null {
-    const primary = this.primaryOf(vmId);
-    const samples = this.items.get(vmId)!;
-    const cut = primary?.stats.lastSyncedCut ?? samples.lastSyncedCut;
-    if (primary !== null && primary.stats.lastSyncedCut !== null) samples.lastSyncedCut = primary.stats.lastSyncedCut;
-    return cut === null ? null : Math.max(0, this.lab.world.now() - cut);
+    return this.lab.exposureNow(vmId);
   }
 
   private sample(): void {
@@ -64,14 +51,13 @@ export class Telemetry {
       if (samples.states.length === 0 || samples.states[samples.states.length - 1].state !== state) samples.states.push({ t, state });
       const exposure = state === 'protected' || state === 'resyncing' || state === 'resyncRequired' || state === 'paused' ? this.exposureNow(vm.vmId) : null;
       if (exposure !== null) samples.rpo.push({ t, value: seconds(exposure) });
-      const primary = this.primaryOf(vm.vmId);
-      samples.backlog.push({ t, value: primary?.logBytes() ?? 0 });
+      samples.backlog.push({ t, value: this.lab.backlogBytes(vm.vmId) });
     }
     for (const [link, points] of this.linkSamples) points.push({ t, value: round3(this.lab.world.network.utilisation(link, this.lastSampleAt as never)) });
     this.lastSampleAt = now;
   }
 
-  recordPoint(item: string, point: RecoveryPointInfo, exact: boolean): void {
+  recordPoint(item: string, point: { readonly cutAt: number; readonly appConsistent: boolean; readonly kind: string }, exact: boolean): void {
     this.recoveryPoints.push({ item, cutSeconds: seconds(point.cutAt), appConsistent: point.appConsistent, kind: point.kind, exact });
   }
 
@@ -93,21 +79,7 @@ export class Telemetry {
 
   metrics(wallSeconds: number): RunMetrics {
     const rpo = [...this.items.values()].flatMap((s) => s.rpo.map((p) => p.value)).sort((a, b) => a - b);
-    let logsApplied = 0;
-    let bytesShipped = 0;
-    let cyclesMissed = 0;
-    let resyncs = 0;
-    for (const service of this.lab.services.values()) {
-      for (const vm of this.lab.vms) {
-        const session = service.sessionOf(vm.vmId);
-        if (session instanceof ReplicaSession) logsApplied += session.status.logsApplied;
-        if (session instanceof PrimarySession) {
-          bytesShipped += session.stats.bytesShipped;
-          cyclesMissed += session.stats.cyclesMissed;
-          resyncs += session.stats.resyncs;
-        }
-      }
-    }
+    const { logsApplied, bytesShipped, cyclesMissed, resyncs } = this.lab.counters();
     const acknowledged = [...this.lab.world.guests.values()].reduce((sum, g) => sum + g.truths.reduce((s, t) => s + t.acknowledgedWrites, 0), 0);
     return {
       dataLossWrites: this.lostWrites,

@@ -9,7 +9,8 @@ import { DEFAULT_HYPERV_POLICY, MiB, hours, minutes, type Instant } from '../../
 import { buildHyperVLab, type HyperVLab } from '../../scenarios/hyperv-lab.js';
 import { twoSiteHyperV } from '../../scenarios/topologies.js';
 import { workloadProfile } from '../../sim/index.js';
-import { PrimarySession, ReplicaSession, seal } from '../../engine/index.js';
+import type { PrimarySession, ReplicaSession} from '../../engine/index.js';
+import { seal } from '../../engine/index.js';
 
 function lab(): HyperVLab {
   const l = buildHyperVLab({

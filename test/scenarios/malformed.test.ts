@@ -30,6 +30,8 @@ const CASES: readonly Case[] = [
   { file: 'unplanned-point-on-unknown-vm.yaml', at: '9:43', fragment: 'timeline.0.vm: unknown VM "vm3", did you mean "vm1"?' },
   { file: 'app-consistent-not-below-points.yaml', at: '10:23', fragment: 'policy.appConsistentEvery: must be below additionalRecoveryPoints (2), got 4' },
   { file: 'timeline-key-typo.yaml', at: '9:48', fragment: 'timeline.0: unknown key "shutDownAndSinc", did you mean "shutDownAndSync"?' },
+  { file: 'scout-master-target-over-60-disks.yaml', at: '8:7', fragment: 'scout.masterTargets.0: master target "mt-b1" would hold 61 disks (59 protected + 2 of its own); a master target holds at most 60' },
+  { file: 'scout-test-failover-refused.yaml', at: '8:19', fragment: 'timeline.0.op: test failover is not supported for provider inmage-scout' },
   { file: 'partition-with-for.yaml', at: '9:69', fragment: 'a partition lasts until the end of the safety phase; use a "clog" fault' },
 ];
 

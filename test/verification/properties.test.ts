@@ -173,9 +173,9 @@ describe('bugs found by these properties, fixed since: regression tests', () => 
 });
 
 describe('bugs found by these properties: the rest of the regression tests and the open ones', () => {
-  // Runner (scenarios/runner.ts): an unplanned failover with "shut down and sync" is checked
-  // against the source image before the operation started, but the VM wrote until it stopped.
-  it.fails('unplanned failover with shut down and sync is judged against the image before the shutdown', () => {
+  // Runner, fixed: an unplanned failover with "shut down and sync" was checked against the
+  // source image before the operation started, but the VM wrote until it stopped.
+  it('unplanned failover with shut down and sync is judged against the image before the shutdown', () => {
     const experiment = known({ seed: 8, workload: { ...QUIET.workload, churnPercentPerDay: 400 }, steps: [step(PICK.unplanned, 'sync')] });
     expect(runExperiment(experiment).record.violations).toEqual([]);
   });
