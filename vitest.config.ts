@@ -3,7 +3,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['**/*.test.ts'],
-    exclude: ['node_modules/**', 'test/lint-fixtures/**'],
+    exclude: ['node_modules/**', 'test/lint-fixtures/**', '.stryker-tmp/**', '.scratch/**'],
     testTimeout: 120_000,
     hookTimeout: 60_000,
   },
