@@ -1,10 +1,11 @@
-// The Clock port backed by the kernel, and the xstate clock built on any Clock port.
+// The Clock port backed by the kernel. (xstate actors run on any Clock port through
+// engine/control-plane/xstate-clock.ts, so their delayed transitions are kernel events.)
 //
 // Fault model: a host's clock may be skewed (a constant offset, set by the world's clock-skew
 // fault): `now()` reads skewed time while timers still run on true durations, as a real host
 // whose wall clock is wrong but whose timers are monotonic.
-import { assert, millis, type Duration, type Instant } from '../model/index.js';
-import type { Clock, TimerId, XstateClock } from '../engine/ports.js';
+import { assert, type Duration, type Instant } from '../model/index.js';
+import type { Clock, TimerId } from '../engine/ports.js';
 import type { EventHandle, Kernel } from './kernel.js';
 
 export class KernelClock implements Clock {
@@ -62,14 +63,4 @@ export class KernelClock implements Clock {
   get pendingTimers(): number {
     return this.timers.size;
   }
-}
-
-/** An xstate v5 clock whose delayed transitions are kernel events (DESIGN.md section 2.3). */
-export function xstateClockOf(clock: Clock, label = 'xstate-delay'): XstateClock {
-  return {
-    setTimeout: (fn, timeout) => clock.setTimer(millis(timeout), label, () => fn()),
-    clearTimeout: (id) => {
-      clock.cancelTimer(id as TimerId);
-    },
-  };
 }

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { Kernel, firstDivergence } from '../../sim/kernel.js';
-import { KernelClock, xstateClockOf } from '../../sim/kernel-clock.js';
+import { KernelClock } from '../../sim/kernel-clock.js';
+import { xstateClock } from '../../engine/index.js';
 import { rootStream } from '../../sim/random.js';
 import { seconds, type Instant } from '../../model/index.js';
 import { createActor, createMachine } from 'xstate';
@@ -111,7 +112,7 @@ describe('kernel clock', () => {
     const kernel = new Kernel();
     const clock = new KernelClock(kernel, 'control');
     const machine = createMachine({ initial: 'waiting', states: { waiting: { after: { 5000: 'done' } }, done: {} } });
-    const actor = createActor(machine, { clock: xstateClockOf(clock) });
+    const actor = createActor(machine, { clock: xstateClock(clock) });
     actor.start();
     expect(actor.getSnapshot().value).toBe('waiting');
     kernel.run({ until: seconds(4.999) as number as Instant });
