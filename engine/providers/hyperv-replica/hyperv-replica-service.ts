@@ -6,6 +6,7 @@
 import { assert } from '../../../model/index.js';
 import type { Frame, HyperVHostPorts, ManagedService, Transport } from '../../ports.js';
 import { open, seal } from '../../data-plane/envelope.js';
+import { readStates } from '../../data-plane/persisted-states.js';
 import { plantedBugs } from '../../planted-bugs.js';
 import type { HvrMessage } from './messages.js';
 import { PrimarySession } from './primary-session.js';
@@ -16,7 +17,6 @@ import type { PersistedSession, SessionConfig, SessionContext } from './session-
 
 const STATE_DIR = '/hvr';
 const encoder = new TextEncoder();
-const decoder = new TextDecoder();
 
 type Session = PrimarySession | ReplicaSession;
 
@@ -45,20 +45,9 @@ export class HyperVReplicaService implements ManagedService {
   // --- boot: rebuild sessions from the host volume ---------------------------------------------
 
   private boot(): void {
-    this.ports.fs.list(STATE_DIR, (listed) => {
-      const paths = listed.ok ? listed.value.filter((p) => p.endsWith('.json')) : [];
-      let remaining = paths.length;
-      const finish = () => {
-        this.booted = true;
-        for (const waiting of this.waitingForBoot.splice(0)) waiting();
-      };
-      if (remaining === 0) return finish();
-      for (const path of paths) {
-        this.ports.fs.readFile(path, (read) => {
-          if (read.ok) this.restore(JSON.parse(decoder.decode(read.value)) as PersistedSession);
-          if (--remaining === 0) finish();
-        });
-      }
+    readStates<PersistedSession>(this.ports.fs, STATE_DIR, (state) => this.restore(state), () => {
+      this.booted = true;
+      for (const waiting of this.waitingForBoot.splice(0)) waiting();
     });
   }
 

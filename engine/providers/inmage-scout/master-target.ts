@@ -11,6 +11,7 @@
 import { assert, type Instant, type ScoutPolicy } from '../../../model/index.js';
 import type { BlockDevice, Frame, HostPorts, ManagedService, Payload, Transport } from '../../ports.js';
 import { open, seal } from '../../data-plane/envelope.js';
+import { readStates } from '../../data-plane/persisted-states.js';
 import { coalesce, join, type BlockWrite } from '../../data-plane/coalesce.js';
 import { plantedBugs } from '../../planted-bugs.js';
 import { decodeSegments, encodeSegment, ENTRY_WORDS, type JournalEvent, type SegmentRecord } from './journal-file.js';
@@ -27,7 +28,6 @@ const EXPIRE_INTERVAL = 60_000_000;
 /** How often a recovery waiting for a tag looks again. */
 const TAG_WAIT_STEP = 1_000_000;
 const encoder = new TextEncoder();
-const decoder = new TextDecoder();
 
 export const retentionVolumeId = (hostId: string): string => `retention@${hostId}`;
 
@@ -160,16 +160,7 @@ export class MasterTargetService implements ManagedService {
   // --- boot: pairs and the journal from the host volume ---------------------------------------------
 
   private boot(): void {
-    this.ports.fs.list(PAIRS_DIR, (listed) => {
-      const paths = listed.ok ? listed.value.filter((p) => p.endsWith('.json')) : [];
-      const loaded = join(paths.length, () => this.replayJournal());
-      for (const path of paths) {
-        this.ports.fs.readFile(path, (read) => {
-          if (read.ok) this.addPair(JSON.parse(decoder.decode(read.value)) as PairConfig);
-          loaded();
-        });
-      }
-    });
+    readStates<PairConfig>(this.ports.fs, PAIRS_DIR, (state) => this.addPair(state), () => this.replayJournal());
   }
 
   private replayJournal(): void {

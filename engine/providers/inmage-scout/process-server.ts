@@ -14,6 +14,7 @@
 import { assert, type Duration, type Instant } from '../../../model/index.js';
 import type { Frame, HostPorts, ManagedService, Transport } from '../../ports.js';
 import { open, seal } from '../../data-plane/envelope.js';
+import { readStates } from '../../data-plane/persisted-states.js';
 import { Retransmitter } from '../../data-plane/retransmitter.js';
 import type { ScoutMessage, StreamBatch, StreamRecord } from './messages.js';
 import { RECORD_HEADER_BYTES } from './agent-pair.js';
@@ -66,7 +67,6 @@ interface PersistedPsPair {
 
 const STATE_DIR = '/scout-ps';
 const encoder = new TextEncoder();
-const decoder = new TextDecoder();
 
 export class ProcessServerService implements ManagedService {
   private readonly pairs = new Map<string, PsPair>();
@@ -94,24 +94,13 @@ export class ProcessServerService implements ManagedService {
   }
 
   private boot(): void {
-    this.ports.fs.list(STATE_DIR, (listed) => {
-      const paths = listed.ok ? listed.value.filter((p) => p.endsWith('.json')) : [];
-      let remaining = paths.length;
-      const finish = () => {
-        this.booted = true;
-        for (const waiting of this.waitingForBoot.splice(0)) waiting();
-      };
-      if (remaining === 0) return finish();
-      for (const path of paths) {
-        this.ports.fs.readFile(path, (read) => {
-          if (read.ok) {
-            const state = JSON.parse(decoder.decode(read.value)) as PersistedPsPair;
-            this.pairs.set(state.vmId, this.makePair(state, true));
-            this.ports.tracer.mark('ps-cache-lost');
-          }
-          if (--remaining === 0) finish();
-        });
-      }
+    const restore = (state: PersistedPsPair) => {
+      this.pairs.set(state.vmId, this.makePair(state, true));
+      this.ports.tracer.mark('ps-cache-lost');
+    };
+    readStates(this.ports.fs, STATE_DIR, restore, () => {
+      this.booted = true;
+      for (const waiting of this.waitingForBoot.splice(0)) waiting();
     });
   }
 

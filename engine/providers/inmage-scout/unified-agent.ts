@@ -6,13 +6,13 @@
 // which is the "forced shutdown" resync trigger (rule 22).
 import type { Frame, HyperVHostPorts, ManagedService, Transport } from '../../ports.js';
 import { open, seal } from '../../data-plane/envelope.js';
+import { readStates } from '../../data-plane/persisted-states.js';
 import { AgentPair, type AgentPairConfig } from './agent-pair.js';
 import type { ScoutMessage } from './messages.js';
 import { SCOUT_AGENT_SERVICE, SCOUT_MT_SERVICE, SCOUT_PS_SERVICE, type AgentRequest, type ScoutResponse } from './requests.js';
 
 const STATE_DIR = '/scout-ua';
 const encoder = new TextEncoder();
-const decoder = new TextDecoder();
 
 interface PersistedPair {
   readonly config: AgentPairConfig;
@@ -37,20 +37,9 @@ export class UnifiedAgentService implements ManagedService {
   }
 
   private boot(): void {
-    this.ports.fs.list(STATE_DIR, (listed) => {
-      const paths = listed.ok ? listed.value.filter((p) => p.endsWith('.json')) : [];
-      let remaining = paths.length;
-      const finish = () => {
-        this.booted = true;
-        for (const waiting of this.waitingForBoot.splice(0)) waiting();
-      };
-      if (remaining === 0) return finish();
-      for (const path of paths) {
-        this.ports.fs.readFile(path, (read) => {
-          if (read.ok) this.restore(JSON.parse(decoder.decode(read.value)) as PersistedPair);
-          if (--remaining === 0) finish();
-        });
-      }
+    readStates<PersistedPair>(this.ports.fs, STATE_DIR, (state) => this.restore(state), () => {
+      this.booted = true;
+      for (const waiting of this.waitingForBoot.splice(0)) waiting();
     });
   }
 
