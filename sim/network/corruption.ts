@@ -87,7 +87,11 @@ function copyDamaging(value: unknown, cursor: { leavesBeforeTarget: number }, ra
       return (value as unknown[]).map((item) => copyDamaging(item, cursor, random, depth + 1));
     case 'record': {
       const copy: Record<string, unknown> = {};
-      for (const key of Object.keys(value as object)) copy[key] = copyDamaging((value as Record<string, unknown>)[key], cursor, random, depth + 1);
+      // defineProperty, not assignment: a key named "__proto__" must stay an own property.
+      for (const key of Object.keys(value as object)) {
+        const field = copyDamaging((value as Record<string, unknown>)[key], cursor, random, depth + 1);
+        Object.defineProperty(copy, key, { value: field, enumerable: true, writable: true, configurable: true });
+      }
       return copy;
     }
     default:

@@ -145,3 +145,12 @@ describe('corruptedCopy', () => {
     expect(damaged(value, 'same')).toEqual(damaged(value, 'same'));
   });
 });
+
+describe('corruptedCopy of a record with a "__proto__" key', () => {
+  it('keeps the key as an own property (found by the property above with a random seed)', () => {
+    const body = JSON.parse('{"__proto__": 5, "a": 1}') as Record<string, unknown>;
+    const result = corruptedCopy(body, new RandomStream('proto'));
+    expect(result).not.toBeNull();
+    expect(Object.keys(result!.body as object).sort()).toEqual(['__proto__', 'a']);
+  });
+});
