@@ -20,8 +20,12 @@
 // Cheapness: the engine appends small records often, so the durable state of a file is kept as a
 // length into its volatile content (the volatile content is the durable content plus appended
 // bytes) and a crash truncates to it. Only a whole-file write over durable content copies the
-// old durable content aside (a snapshot), once per sync interval. Appends go through descriptors
-// kept open per file, which skips memfs's path walk and open/close on every call.
+// old durable content aside (a snapshot), once per sync interval. Appends and whole writes go
+// through descriptors kept open per file, which skips memfs's path walk, its permission checks
+// and open/close on every call. The content of a file last written whole is kept beside memfs
+// (immutable once written), so that reading it, or setting its durable content aside, does not
+// go back through memfs: the engine rewrites its small state files after every applied log, and
+// that path was a tenth of a day's benchmark.
 import { createFsFromVolume, Volume, type IFs } from 'memfs';
 import { assert, millis, micros, type Duration } from '../../model/index.js';
 import type { FsError, FsResult, HostFs } from '../../engine/ports.js';
@@ -41,8 +45,12 @@ export interface HostFsOptions {
 export const HOST_FS_OP_LATENCY_DEFAULT = micros(50);
 export const HOST_FS_SYNC_LATENCY_DEFAULT = millis(2);
 export const HOST_FS_TEAR_CHANCE_DEFAULT: Ratio = { numerator: 1, denominator: 2 };
-/** Descriptors kept open for appends (memfs allows 10,000 per volume); all close when reached. */
+/** Descriptors kept open for writes (memfs allows 10,000 per volume); all close when reached. */
 export const HOST_FS_OPEN_FILES_MAX = 1024;
+
+/** The process memfs sees: uid and gid 0 without asking the operating system on every path walk
+ *  (the simulated host has no users), and no access to the real process's environment. */
+const MEMFS_PROCESS = { getuid: () => 0, getgid: () => 0, cwd: () => '/', platform: 'linux', emitWarning: () => undefined, env: {} };
 
 /** What the layer knows about one file beyond its bytes in memfs. */
 interface FileState {
@@ -56,8 +64,11 @@ interface FileState {
   snapshot: Uint8Array | null;
   /** Offset of the file's only unsynced change when that change is one append, else -1. */
   loneAppendAt: number;
-  /** An append-mode descriptor kept open for the next append, or -1. */
+  /** A read-write descriptor kept open for the next write, or -1. */
   fd: number;
+  /** The whole volatile content when it was last set by a whole-file write (never mutated), or
+   *  null once an append or a truncation changed it. */
+  whole: Uint8Array | null;
 }
 
 const OK_VOID: FsResult<void> = Object.freeze({ ok: true, value: undefined });
@@ -67,8 +78,8 @@ export class SimHostFs implements HostFs {
   private readonly fs: IFs;
   private readonly files = new Map<string, FileState>();
   private usedBytes = 0;
-  /** Files holding an open append descriptor. */
-  private readonly appendFds = new Set<FileState>();
+  /** Files holding an open read-write descriptor. */
+  private readonly openFds = new Set<FileState>();
   private isDown = false;
   /** Bumped by crash and shutdown; a completion scheduled in an older epoch is dropped. */
   private epoch = 0;
@@ -88,7 +99,7 @@ export class SimHostFs implements HostFs {
     this.opLatency = options.opLatency ?? HOST_FS_OP_LATENCY_DEFAULT;
     this.syncLatency = options.syncLatency ?? HOST_FS_SYNC_LATENCY_DEFAULT;
     this.tearChance = options.tearChance ?? HOST_FS_TEAR_CHANCE_DEFAULT;
-    this.fs = createFsFromVolume(new Volume());
+    this.fs = createFsFromVolume(Volume.fromJSON({}, '/', { process: MEMFS_PROCESS }));
     const label = (op: string): number => kernel.labelId(`${owner}:fs:${op}`);
     this.labels = {
       append: label('append'),
@@ -174,9 +185,11 @@ export class SimHostFs implements HostFs {
         this.fs.writeFileSync(path, file.snapshot);
         this.usedBytes += file.snapshot.length - file.length;
         file.length = file.snapshot.length;
+        file.whole = file.snapshot;
       } else {
         const kept = file.durableLength + this.tornPrefixLength(file, random);
         if (kept < file.length) this.fs.truncateSync(path, kept);
+        if (file.whole !== null) file.whole = file.whole.subarray(0, kept);
         this.usedBytes -= file.length - kept;
         file.length = kept;
       }
@@ -199,12 +212,13 @@ export class SimHostFs implements HostFs {
     const file = this.files.get(path);
     if (file === undefined || !file.durable) return undefined;
     if (file.snapshot !== null) return file.snapshot.slice();
-    return this.readBytes(path).subarray(0, file.durableLength);
+    return this.volatileBytes(path, file).slice(0, file.durableLength);
   }
 
   /** The current (volatile) content, or undefined when the file does not exist. */
   content(path: string): Uint8Array | undefined {
-    return this.files.has(path) ? this.readBytes(path) : undefined;
+    const file = this.files.get(path);
+    return file === undefined ? undefined : this.volatileBytes(path, file).slice();
   }
 
   /** Every file, sorted. */
@@ -218,11 +232,12 @@ export class SimHostFs implements HostFs {
     for (const [path, file] of this.files) {
       sum += file.length;
       assert(this.fs.statSync(path).size === file.length, `host fs ${this.owner}: ${path} length drifted from memfs`);
+      assert(file.whole === null || file.whole.length === file.length, `host fs ${this.owner}: ${path} cached content length drifted`);
       assert(file.snapshot !== null || file.durableLength <= file.length, `host fs ${this.owner}: ${path} durable length beyond its content`);
       assert(file.durable || (file.durableLength === 0 && file.snapshot === null), `host fs ${this.owner}: ${path} never synced but has durable content`);
       assert(file.loneAppendAt === -1 || (file.snapshot === null && file.loneAppendAt === file.durableLength), `host fs ${this.owner}: ${path} lone append misplaced`);
     }
-    for (const file of this.appendFds) assert(file.fd >= 0, `host fs ${this.owner}: a kept descriptor is closed`);
+    for (const file of this.openFds) assert(file.fd >= 0, `host fs ${this.owner}: a kept descriptor is closed`);
     assert(sum === this.usedBytes, `host fs ${this.owner}: usedBytes ${this.usedBytes} but files hold ${sum}`);
     assert(this.usedBytes <= this.capacityBytes, `host fs ${this.owner}: over capacity`);
   }
@@ -239,9 +254,10 @@ export class SimHostFs implements HostFs {
       file = created.value;
     }
     if (data.length === 0) return OK_VOID;
+    file.whole = null;
     const onlyChange = file.snapshot === null && file.length === file.durableLength;
     file.loneAppendAt = onlyChange ? file.length : -1;
-    this.fs.writeSync(this.appendFd(path, file), data);
+    this.fs.writeSync(this.fileFd(path, file), data, 0, data.length, file.length);
     file.length += data.length;
     this.usedBytes += data.length;
     return OK_VOID;
@@ -256,20 +272,26 @@ export class SimHostFs implements HostFs {
       if (!created.ok) return created;
       this.fs.writeFileSync(path, data);
       created.value.length = data.length;
+      created.value.whole = data.slice();
     } else {
       // Keep the durable content aside before the volatile content stops extending it.
-      if (file.durable && file.snapshot === null) file.snapshot = this.readBytes(path).slice(0, file.durableLength);
+      if (file.durable && file.snapshot === null) file.snapshot = file.whole !== null ? file.whole.subarray(0, file.durableLength) : this.readBytes(path).slice(0, file.durableLength);
       file.loneAppendAt = -1;
-      this.fs.writeFileSync(path, data);
+      // Through the kept descriptor: memfs checks permissions (a system call) on every open.
+      const fd = this.fileFd(path, file);
+      this.fs.writeSync(fd, data, 0, data.length, 0);
+      if (data.length < file.length) this.fs.ftruncateSync(fd, data.length);
       file.length = data.length;
+      file.whole = data.slice();
     }
     this.usedBytes += data.length - oldLength;
     return OK_VOID;
   }
 
   private applyRead(path: string): FsResult<Uint8Array> {
-    if (!this.files.has(path)) return failure({ kind: 'not-found', path });
-    return { ok: true, value: this.readBytes(path) };
+    const file = this.files.get(path);
+    if (file === undefined) return failure({ kind: 'not-found', path });
+    return { ok: true, value: this.volatileBytes(path, file).slice() };
   }
 
   private applySync(path: string): FsResult<void> {
@@ -306,16 +328,16 @@ export class SimHostFs implements HostFs {
       // A path component is a file, or the path is a directory: an operating error, not a bug.
       return failure({ kind: 'io-error', path, message: (error as { code?: string }).code ?? String(error) });
     }
-    const file: FileState = { length: 0, durable: false, durableLength: 0, snapshot: null, loneAppendAt: -1, fd: -1 };
+    const file: FileState = { length: 0, durable: false, durableLength: 0, snapshot: null, loneAppendAt: -1, fd: -1, whole: EMPTY };
     this.files.set(path, file);
     return { ok: true, value: file };
   }
 
-  private appendFd(path: string, file: FileState): number {
+  private fileFd(path: string, file: FileState): number {
     if (file.fd < 0) {
-      if (this.appendFds.size >= HOST_FS_OPEN_FILES_MAX) for (const open of [...this.appendFds]) this.closeFd(open);
-      file.fd = this.fs.openSync(path, 'a');
-      this.appendFds.add(file);
+      if (this.openFds.size >= HOST_FS_OPEN_FILES_MAX) for (const open of [...this.openFds]) this.closeFd(open);
+      file.fd = this.fs.openSync(path, 'r+');
+      this.openFds.add(file);
     }
     return file.fd;
   }
@@ -324,7 +346,7 @@ export class SimHostFs implements HostFs {
     if (file.fd < 0) return;
     this.fs.closeSync(file.fd);
     file.fd = -1;
-    this.appendFds.delete(file);
+    this.openFds.delete(file);
   }
 
   private isDirectory(dir: string): boolean {
@@ -333,6 +355,11 @@ export class SimHostFs implements HostFs {
     } catch {
       return false;
     }
+  }
+
+  /** The volatile content, shared with the cache when there is one: callers copy what they hand out. */
+  private volatileBytes(path: string, file: FileState): Uint8Array {
+    return file.whole ?? this.readBytes(path);
   }
 
   private readBytes(path: string): Uint8Array {
