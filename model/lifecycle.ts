@@ -1,5 +1,8 @@
 // The reference statechart of the user-visible lifecycle of one protected item, shared by both
-// providers (DOMAIN.md rules 1, 6-12; DESIGN.md section 4). It is the specification that
+// providers (DOMAIN.md rules 1, 6-12; DESIGN.md section 4). Cancelling (rules 7, 10, 11): a
+// resync in progress goes back to resyncRequired; a completed unplanned failover not yet
+// committed goes to failoverCancelled, from which the operator fails over again to another point;
+// a failover job cancelled while it runs leaves the item unprotected (replication was stopped). It is the specification that
 // model-based tests walk: each event is an operation a user (or a fault) causes, and each state
 // is what the portal shows. It holds no I/O and no delays, so @xstate/graph can traverse it.
 import { assign, setup } from 'xstate';
@@ -20,7 +23,10 @@ export type LifecycleEvent =
   | { type: 'UNPLANNED_FAILOVER' }
   | { type: 'COMMIT' }
   | { type: 'REVERSE_REPLICATE' }
-  | { type: 'DISABLE' };
+  | { type: 'DISABLE' }
+  | { type: 'CANCEL_RESYNC' }
+  | { type: 'CANCEL_FAILOVER' }
+  | { type: 'CANCEL_FAILOVER_JOB' };
 
 export const LIFECYCLE_EVENTS: readonly LifecycleEvent['type'][] = [
   'ENABLE',
@@ -37,6 +43,9 @@ export const LIFECYCLE_EVENTS: readonly LifecycleEvent['type'][] = [
   'COMMIT',
   'REVERSE_REPLICATE',
   'DISABLE',
+  'CANCEL_RESYNC',
+  'CANCEL_FAILOVER',
+  'CANCEL_FAILOVER_JOB',
 ];
 
 export interface LifecycleContext {
@@ -48,6 +57,10 @@ export interface LifecycleContext {
    *  an unplanned failover needs one. */
   hasRecoveryPoint: boolean;
 }
+
+/** A failover job cancelled while it runs (rule 11): replication was already stopped, so the item
+ *  is unprotected and its replica holds no point the engine still vouches for. */
+const jobCancelled = { target: 'unprotected', actions: 'forgetRecoveryPoint' } as const;
 
 export const protectedItemLifecycle = setup({
   types: { context: {} as LifecycleContext, events: {} as LifecycleEvent },
@@ -61,6 +74,7 @@ export const protectedItemLifecycle = setup({
   guards: {
     hasRecoveryPoint: ({ context }) => context.hasRecoveryPoint,
     lastFailoverPlanned: ({ context }) => context.lastFailover === 'planned',
+    lastFailoverUnplanned: ({ context }) => context.lastFailover === 'unplanned',
   },
 }).createMachine({
   id: 'protected-item',
@@ -82,21 +96,49 @@ export const protectedItemLifecycle = setup({
         RESYNC_REQUIRED: 'resyncRequired',
         PLANNED_FAILOVER: { target: 'failedOver', actions: 'markPlanned' },
         UNPLANNED_FAILOVER: { target: 'failedOver', actions: 'markUnplanned' },
+        CANCEL_FAILOVER_JOB: jobCancelled,
         DISABLE: 'unprotected',
       },
     },
-    paused: { on: { RESUME: 'protected', UNPLANNED_FAILOVER: { guard: 'hasRecoveryPoint', target: 'failedOver', actions: 'markUnplanned' }, DISABLE: 'unprotected' } },
+    paused: {
+      on: {
+        RESUME: 'protected',
+        UNPLANNED_FAILOVER: { guard: 'hasRecoveryPoint', target: 'failedOver', actions: 'markUnplanned' },
+        CANCEL_FAILOVER_JOB: { guard: 'hasRecoveryPoint', ...jobCancelled },
+        DISABLE: 'unprotected',
+      },
+    },
     resyncRequired: {
-      on: { RESYNC: 'resyncing', UNPLANNED_FAILOVER: { guard: 'hasRecoveryPoint', target: 'failedOver', actions: 'markUnplanned' }, DISABLE: 'unprotected' },
+      on: {
+        RESYNC: 'resyncing',
+        UNPLANNED_FAILOVER: { guard: 'hasRecoveryPoint', target: 'failedOver', actions: 'markUnplanned' },
+        CANCEL_FAILOVER_JOB: { guard: 'hasRecoveryPoint', ...jobCancelled },
+        DISABLE: 'unprotected',
+      },
     },
     resyncing: {
       on: {
         RESYNC_DONE: { target: 'protected', actions: 'markRecoveryPoint' },
         RESYNC_REQUIRED: 'resyncRequired',
+        CANCEL_RESYNC: 'resyncRequired',
         UNPLANNED_FAILOVER: { guard: 'hasRecoveryPoint', target: 'failedOver', actions: 'markUnplanned' },
+        CANCEL_FAILOVER_JOB: { guard: 'hasRecoveryPoint', ...jobCancelled },
       },
     },
-    failedOver: { on: { COMMIT: { target: 'committed', actions: 'flipDirection' } } },
+    failedOver: {
+      on: {
+        COMMIT: { target: 'committed', actions: 'flipDirection' },
+        // Only an unplanned failover runs on a discardable layer; a planned one already reversed.
+        CANCEL_FAILOVER: { guard: 'lastFailoverUnplanned', target: 'failoverCancelled' },
+      },
+    },
+    failoverCancelled: {
+      on: {
+        UNPLANNED_FAILOVER: { target: 'failedOver', actions: 'markUnplanned' },
+        CANCEL_FAILOVER_JOB: jobCancelled,
+        DISABLE: 'unprotected',
+      },
+    },
     committed: {
       on: {
         REVERSE_REPLICATE: [

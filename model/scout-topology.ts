@@ -6,7 +6,7 @@
 import type { FieldError } from './policy.js';
 import type { OsFamily, Topology } from './topology.js';
 import { nearMiss } from './topology.js';
-import { GiB, hours, minutes, type Duration } from './units.js';
+import { GiB, hours, MICROS_PER_DAY, minutes, type Duration } from './units.js';
 
 /** A master target holds at most 60 disks, its own OS and retention disks included (row 20). */
 export const MT_DISKS_MAX = 60;
@@ -27,7 +27,21 @@ export interface MasterTargetSpec {
   readonly ownDisks?: number;
   /** Size of its retention volume (one per master target, shared by all its disks). */
   readonly retentionBytes?: number;
+  // Rule 25: how the master target VM itself is set up. Each field states the VMware setting;
+  // a missing field means the supported setting.
+  /** The master target VM has snapshots (not supported: replica disks are attached to it). */
+  readonly hasSnapshots?: boolean;
+  /** Storage vMotion is allowed to move it (not supported: it would move the replica disks). */
+  readonly storageVMotion?: boolean;
+  /** Its SCSI controller; only LSI Logic is supported. Default lsi-logic. */
+  readonly scsiController?: ScsiController;
+  /** The VM's disk.EnableUUID setting; it must be on. Default true. */
+  readonly diskEnableUuid?: boolean;
+  /** VMFS datastores its ESXi host reaches (replica disks live there); at least one. Default 1. */
+  readonly vmfsDatastores?: number;
 }
+
+export type ScsiController = 'lsi-logic' | 'lsi-logic-sas' | 'paravirtual' | 'buslogic';
 
 /** One protected machine: through which process server, to which master target. */
 export interface ScoutProtection {
@@ -76,6 +90,22 @@ export interface ScoutPolicy {
   readonly appTagInterval: Duration;
   /** The unified agent's in-memory buffer bound per machine (INFERRED). */
   readonly agentBufferBytes: number;
+  /** When an automatic full resync may run (rule 22: outside office hours); null runs it at
+   *  once. A user's resync always starts at once. */
+  readonly resyncWindow: ResyncWindow | null;
+}
+
+/** A daily window by time of day (Instant 0 is midnight of day 0); `from` > `to` spans midnight. */
+export interface ResyncWindow {
+  readonly from: Duration;
+  readonly to: Duration;
+}
+
+/** Whether `at` falls inside the daily window [from, to). */
+export function insideResyncWindow(window: ResyncWindow, at: number): boolean {
+  const timeOfDay = ((at % MICROS_PER_DAY) + MICROS_PER_DAY) % MICROS_PER_DAY;
+  if (window.from === window.to) return true;
+  return window.from < window.to ? timeOfDay >= window.from && timeOfDay < window.to : timeOfDay >= window.from || timeOfDay < window.to;
 }
 
 export const DEFAULT_SCOUT_POLICY: ScoutPolicy = {
@@ -84,6 +114,7 @@ export const DEFAULT_SCOUT_POLICY: ScoutPolicy = {
   crashTagInterval: minutes(5),
   appTagInterval: minutes(60),
   agentBufferBytes: 256 * 1024 * 1024,
+  resyncWindow: { from: hours(20), to: hours(6) },
 };
 
 export const RETENTION_BYTES_DEFAULT = 512 * GiB;
@@ -124,6 +155,7 @@ export function validateScoutTopology(topology: ScoutTopology, at = 'topology'):
     hostOfKind(mt.host, 'master-target', `scout.masterTargets[${i}].host`, 'master target');
     const own = mt.ownDisks ?? MT_OWN_DISKS_DEFAULT;
     if (!Number.isInteger(own) || own < 1 || own >= MT_DISKS_MAX) fail(`scout.masterTargets[${i}].ownDisks`, `must be an integer from 1 to ${MT_DISKS_MAX - 1}, got ${own}`);
+    checkOperationalConstraints(mt, `scout.masterTargets[${i}]`, fail);
   });
 
   const vms = new Map(topology.vms.map((vm) => [vm.id, vm]));
@@ -157,6 +189,19 @@ export function validateScoutTopology(topology: ScoutTopology, at = 'topology'):
 
   if (scout.failbackWanted) checkFailback(topology, masterTargets, processServers, siteRole, fail);
   return errors;
+}
+
+/** Rule 25: the master target VM must have no snapshots, stay out of Storage vMotion, use an LSI
+ *  Logic controller, have disk.EnableUUID on and reach a VMFS datastore. */
+function checkOperationalConstraints(mt: MasterTargetSpec, field: string, fail: (field: string, message: string) => void): void {
+  const name = `master target "${mt.host}"`;
+  if (mt.hasSnapshots === true) fail(`${field}.hasSnapshots`, `${name} has snapshots: a master target must have none (its replica disks are attached to it)`);
+  if (mt.storageVMotion === true) fail(`${field}.storageVMotion`, `${name} allows Storage vMotion: a master target must not be moved by it (it would move the replica disks)`);
+  const controller = mt.scsiController ?? 'lsi-logic';
+  if (controller !== 'lsi-logic' && controller !== 'lsi-logic-sas') fail(`${field}.scsiController`, `${name} uses a ${controller} SCSI controller: a master target supports LSI Logic only`);
+  if (mt.diskEnableUuid === false) fail(`${field}.diskEnableUuid`, `${name} has disk.EnableUUID off: a master target needs it on`);
+  const datastores = mt.vmfsDatastores ?? 1;
+  if (!Number.isInteger(datastores) || datastores < 1) fail(`${field}.vmfsDatastores`, `${name} reaches no VMFS datastore: a master target needs at least one (got ${datastores})`);
 }
 
 function checkDiskSlots(mt: MasterTargetSpec, protectedDisks: number, field: string, fail: (field: string, message: string) => void): void {

@@ -125,24 +125,20 @@ function fieldPath(field: string): Array<string | number> {
   return field.replace(/^topology\./, '').split(/[.[\]]+/).filter((s) => s !== '').map((s) => (/^\d+$/.test(s) ? Number(s) : s));
 }
 
-/** What one provider's file may not ask for: InMage Scout has no test failover, recovery plans
- *  or offline VHD edits here; Hyper-V Replica has no Scout deployment, group tags or tags. */
+/** What one provider's file may not ask for: InMage Scout has no offline VHD edits here; Hyper-V
+ *  Replica has no Scout deployment, group tags or tags. */
 function providerErrors(parsed: ParsedYaml, scenario: Scenario): InputError[] {
   const errors: InputError[] = [];
   const at = (path: (string | number)[], message: string) => errors.push(errorAt(parsed, path, message));
   if (scenario.provider === 'inmage-scout') {
     const unsupported: Partial<Record<ScenarioOperation['op'], string>> = {
-      'test-failover': 'test failover is not supported for provider inmage-scout (vContinuum recovers the replica itself; use unplanned-failover with a tag)',
-      'test-cleanup': 'test failover is not supported for provider inmage-scout, so there is nothing to clean up',
       'edit-vhd-offline': 'edit-vhd-offline is a Hyper-V operation; it is not supported for provider inmage-scout',
     };
     scenario.timeline.forEach((event, i) => {
       if (isOperation(event) && unsupported[event.op] !== undefined) at(['timeline', i, 'op'], unsupported[event.op]!);
-      if (isOperation(event) && event.tag !== undefined && event.op !== 'unplanned-failover') at(['timeline', i, 'tag'], 'a tag names the point an unplanned failover recovers to; it fits no other operation');
+      if (isOperation(event) && event.tag !== undefined && event.op !== 'unplanned-failover' && event.op !== 'test-failover') at(['timeline', i, 'tag'], 'a tag names the point an unplanned or test failover recovers to; it fits no other operation');
       if (isOperation(event) && event.tag !== undefined && event.point !== 'latest') at(['timeline', i, 'point'], 'give either "point" or "tag", not both');
-      if (isPlanEvent(event)) at(['timeline', i, 'plan'], 'recovery plans are not supported for provider inmage-scout');
     });
-    if (scenario.recoveryPlans.length > 0) at(['recoveryPlans'], 'recovery plans are not supported for provider inmage-scout');
     return errors;
   }
   if (scenario.scout !== undefined) at(['scout'], 'a "scout" deployment needs "provider: inmage-scout"');
@@ -173,6 +169,9 @@ const EVENT_OF: Record<ScenarioOperation['op'], LifecycleEvent['type'] | null> =
   'edit-vhd-offline': null,
   'test-failover': 'TEST_FAILOVER',
   'test-cleanup': 'TEST_CLEANUP',
+  // As a timeline step it cancels a completed failover; a job cancelled in flight is not modelled.
+  'cancel-failover': 'CANCEL_FAILOVER',
+  'cancel-resync': 'CANCEL_RESYNC',
 };
 
 /** What the lifecycle expects next, by the state the item would be in. */

@@ -5,7 +5,7 @@
 // Replica answers from its primary and replica sessions; InMage Scout from the unified agents and
 // the master targets' retention journals. Reading state here never changes it (no kernel events).
 import { ImageHash, type VirtualDisk, type World } from '../sim/index.js';
-import { copyInterval, MICROS_PER_SECOND, type Direction } from '../model/index.js';
+import { copyInterval, MICROS_PER_SECOND, type Direction, type Duration } from '../model/index.js';
 import {
   PrimarySession,
   ReplicaSession,
@@ -14,6 +14,10 @@ import {
   type JobLog,
   type MasterTargetService,
   type OperationResult,
+  type PlanKind,
+  type PlanRun,
+  type RecoveryPlan,
+  type RecoveryTarget,
   type ScoutController,
 } from '../engine/index.js';
 import { buildHyperVLab, type HyperVLab } from './hyperv-lab.js';
@@ -71,8 +75,17 @@ export interface ProviderAdapter {
   exposureNow(vmId: string): number | null;
   /** Bytes captured on the source and not yet confirmed by the replica side. */
   backlogBytes(vmId: string): number;
+  /** Cancels a failover (Hyper-V Replica only; other providers refuse, as a later event). */
+  cancelFailover(vmId: string, done: Done): void;
+  /** Cancels a resync before its merge (Hyper-V Replica only). */
+  cancelResync(vmId: string, done: Done): void;
   /** Starts an unplanned failover; returns the cut of the point an operator chose, if any. */
   unplannedFailover(vmId: string, op: ScenarioOperation, done: Done): { chosenCut?: number };
+  /** Starts a test failover on an isolated network from the point `op` names (latest if none). */
+  testFailover(vmId: string, op: ScenarioOperation, done: Done): void;
+  testCleanup(vmId: string, done: Done): void;
+  /** Runs a recovery plan over the provider's items (the same plan statechart for both). */
+  runRecoveryPlan(plan: RecoveryPlan, kind: PlanKind, onEnd: (run: PlanRun) => void): PlanRun;
   /** The points to verify now (empty when the replica is not in a state to be checked). */
   recoveryPoints(vmId: string): RecoveryPointView[];
   /** How far behind the reported exposure a recovered image may lawfully be. */
@@ -131,12 +144,34 @@ class HyperVAdapter implements ProviderAdapter {
     return session instanceof ReplicaSession ? session : null;
   }
 
+  cancelFailover(vmId: string, done: Done): void {
+    this.hyperV.controller.cancelFailover(vmId, done);
+  }
+
+  cancelResync(vmId: string, done: Done): void {
+    this.hyperV.controller.cancelResync(vmId, done);
+  }
+
   unplannedFailover(vmId: string, op: ScenarioOperation, done: Done): { chosenCut?: number } {
     const { replica } = this.controller.hostsOf(vmId);
     const points = this.replicaSession(vmId, replica)?.history.points() ?? [];
     const point = op.point === 'latest' ? undefined : points[Math.max(0, points.length - 1 - op.point)];
     this.hyperV.controller.unplannedFailover(vmId, { pointId: point?.id, shutDownAndSync: op.shutDownAndSync }, done);
     return point === undefined ? {} : { chosenCut: point.cutAt };
+  }
+
+  testFailover(vmId: string, op: ScenarioOperation, done: Done): void {
+    const points = this.replicaSession(vmId, this.controller.hostsOf(vmId).replica)?.history.points() ?? [];
+    const pointId = op.point === 'latest' ? undefined : points[Math.max(0, points.length - 1 - op.point)]?.id;
+    this.hyperV.controller.testFailover(vmId, { pointId, network: 'isolated' }, done);
+  }
+
+  testCleanup(vmId: string, done: Done): void {
+    this.hyperV.controller.testCleanup(vmId, done);
+  }
+
+  runRecoveryPlan(plan: RecoveryPlan, kind: PlanKind, onEnd: (run: PlanRun) => void): PlanRun {
+    return this.hyperV.controller.runRecoveryPlan(plan, kind, onEnd);
   }
 
   recoveryPoints(vmId: string): RecoveryPointView[] {
@@ -180,8 +215,6 @@ class HyperVAdapter implements ProviderAdapter {
 /** Tags verified per item besides the newest and the latest consistent point. */
 const TAG_SAMPLE_SIZE = 6;
 
-type RecoveryTarget = NonNullable<Parameters<ScoutController['unplannedFailover']>[1]['target']>;
-
 class ScoutAdapter implements ProviderAdapter {
   readonly hyperV = null;
   readonly scout: ScoutLab;
@@ -196,7 +229,9 @@ class ScoutAdapter implements ProviderAdapter {
   constructor(scenario: Scenario, options: MutableLabOptions) {
     const model = scenarioScoutModel(scenario);
     const { topology: _ignored, policy: _hyperVPolicy, ...rest } = options;
-    this.scout = buildScoutLab({ ...rest, topology: model.topology, policy: model.policy, pollInterval: scoutSection(scenario).pollInterval });
+    const section = scoutSection(scenario);
+    const resyncWindow = section.resyncWindow === false ? null : { from: section.resyncWindow.from as Duration, to: section.resyncWindow.to as Duration };
+    this.scout = buildScoutLab({ ...rest, topology: model.topology, policy: { ...model.policy, resyncWindow }, pollInterval: section.pollInterval });
     this.world = this.scout.world;
     this.controller = this.scout.controller;
     this.vms = this.scout.vms;
@@ -226,12 +261,42 @@ class ScoutAdapter implements ProviderAdapter {
     return status === undefined ? 0 : status.bufferBytes + status.bitmapBlocks * this.world.options.blockSizeBytes;
   }
 
+  cancelFailover(_vmId: string, done: Done): void {
+    this.notSupported('cancel-failover', done);
+  }
+
+  cancelResync(_vmId: string, done: Done): void {
+    this.notSupported('cancel-resync', done);
+  }
+
+  private notSupported(op: string, done: Done): void {
+    this.world.kernel.schedule(0, 'scenario:refused', () => done({ ok: false, error: `${op} is not supported by inmage-scout`, job: null }));
+  }
+
   unplannedFailover(vmId: string, op: ScenarioOperation, done: Done): { chosenCut?: number } {
+    const { target, chosenCut } = this.recoveryTargetOf(vmId, op);
+    this.controller.unplannedFailover(vmId, { target }, done);
+    return chosenCut === undefined ? {} : { chosenCut };
+  }
+
+  /** The point an operation names: a tag by name, the n-th newest tag, or the latest instant. */
+  private recoveryTargetOf(vmId: string, op: ScenarioOperation): { target: RecoveryTarget; chosenCut?: number } {
     const tags = this.masterTargetOf(vmId)?.service.tagsOf(vmId) ?? [];
     const tag = op.tag !== undefined ? tags.find((t) => t.name === op.tag) : op.point === 'latest' ? undefined : tags[Math.max(0, tags.length - 1 - op.point)];
     const target: RecoveryTarget = op.tag !== undefined ? { kind: 'tag', name: op.tag } : tag !== undefined ? { kind: 'tag', name: tag.name } : { kind: 'latest' };
-    this.controller.unplannedFailover(vmId, { target }, done);
-    return tag === undefined ? {} : { chosenCut: tag.at };
+    return tag === undefined ? { target } : { target, chosenCut: tag.at };
+  }
+
+  testFailover(vmId: string, op: ScenarioOperation, done: Done): void {
+    this.controller.testFailover(vmId, { target: this.recoveryTargetOf(vmId, op).target, network: 'isolated' }, done);
+  }
+
+  testCleanup(vmId: string, done: Done): void {
+    this.controller.testCleanup(vmId, done);
+  }
+
+  runRecoveryPlan(plan: RecoveryPlan, kind: PlanKind, onEnd: (run: PlanRun) => void): PlanRun {
+    return this.controller.runRecoveryPlan(plan, kind, onEnd);
   }
 
   recoveryPoints(vmId: string): RecoveryPointView[] {
@@ -259,7 +324,7 @@ class ScoutAdapter implements ProviderAdapter {
   /** The replica image at `at`: the current replica with every journaled undo newer than `at`
    *  put back, the oldest undo of each block winning (as the master target's roll-back does). */
   private hashesAt(vmId: string, mt: { host: string; service: MasterTargetService }, at: number): string[] | null {
-    const index = pairIndexOf(mt.service, vmId);
+    const index = mt.service.journalIndexOf(vmId);
     const volume = this.world.disks.get(retentionVolumeId(mt.host));
     if (index === null || volume === undefined) return null;
     const restored = new Map<number, Map<number, number>>();
@@ -286,13 +351,6 @@ class ScoutAdapter implements ProviderAdapter {
     }
     return counters;
   }
-}
-
-/** The retention-journal index of a pair. MasterTargetService keeps it private; the checker reads
- *  it structurally until the engine offers an accessor. */
-function pairIndexOf(service: MasterTargetService, vmId: string): number | null {
-  const pairs = (service as unknown as { pairs?: Map<string, { config: { index: number } }> }).pairs;
-  return pairs?.get(vmId)?.config.index ?? null;
 }
 
 function hashRestored(disk: VirtualDisk, blocks: ReadonlyMap<number, number> | undefined): string {

@@ -51,6 +51,8 @@ export class ScenarioRun {
   readonly world: World;
   readonly violations: RunViolation[] = [];
   private readonly failovers = new Map<string, FailoverContext>();
+  /** VMs whose failover was cancelled: their next boot on the same host is a new failover. */
+  private readonly cancelledFailovers = new Set<string>();
   private readonly losses = new Map<number, { seconds: number; writes: number }>();
   private readonly pendingLoss: Array<{ vm: string; seconds: number; writes: number }> = [];
   readonly telemetry: Telemetry;
@@ -164,14 +166,30 @@ export class ScenarioRun {
         return guest.editOffline(hosts.active, 0, 0, 8, () => undefined);
       }
       case 'test-failover': {
-        const pointId = op.point === 'latest' ? undefined : this.pointIdAt(op.vm, hosts.replica, op.point);
-        return this.lab.controller.testFailover(op.vm, { pointId, network: 'isolated' }, done);
+        return this.adapter.testFailover(op.vm, op, done);
       }
       case 'test-cleanup':
-        return this.lab.controller.testCleanup(op.vm, (result) => {
+        return this.adapter.testCleanup(op.vm, (result) => {
           this.checkTestIsolation(op.vm);
           done(result);
         });
+      case 'cancel-failover':
+        return this.adapter.cancelFailover(op.vm, (result) => {
+          if (result.ok) {
+            // Cancelled in flight, the VM never booted: the pending check goes. After a completed
+            // failover the VM was shut down and its writes there are gone: it is its image on the
+            // active site again, and booting it on the replica host again is another failover.
+            this.failovers.delete(op.vm);
+            if (result.job.kind === 'cancel-failover') {
+              this.cancelledFailovers.add(op.vm);
+              const guest = this.world.guest(op.vm);
+              guest.truths.forEach((truth, i) => truth.rebase(this.world.now(), contentOf(this.world.disk(op.vm, i, hosts.active))));
+            }
+          }
+          done(result);
+        });
+      case 'cancel-resync':
+        return this.adapter.cancelResync(op.vm, done);
     }
   }
 
@@ -199,7 +217,7 @@ export class ScenarioRun {
       const hosts = this.adapter.controller.hostsOf(item);
       if (kind !== 'test') this.failovers.set(item, { kind, at: this.world.now(), exposureMicros: kind === 'planned' ? 0 : this.telemetry.exposureNow(item), fromHost: hosts.active });
     }
-    const run = this.lab.controller.runRecoveryPlan(plan, kind, (finished) => {
+    const run = this.adapter.runRecoveryPlan(plan, kind, (finished) => {
       const ok = finished.job.status === 'succeeded';
       if (event.expect === 'ok' && !ok) this.violate('expectation', event.plan, `recovery plan ${event.plan} (${kind}) ended ${finished.status()}: ${finished.job.error ?? ''}`);
       if (event.expect === 'refused' && ok) this.violate('expectation', event.plan, `recovery plan ${event.plan} (${kind}) was expected to fail but succeeded`);
@@ -218,13 +236,6 @@ export class ScenarioRun {
         }
       }
     }
-  }
-
-  private pointIdAt(vm: string, replicaHost: string, newest: number): number | undefined {
-    const session = this.lab.services.get(replicaHost)?.sessionOf(vm);
-    if (!(session instanceof ReplicaSession)) return undefined;
-    const points = session.history.points();
-    return points[Math.max(0, points.length - 1 - newest)]?.id;
   }
 
   /** InMage Scout: a common consistency point across a replication group. */
@@ -252,8 +263,10 @@ export class ScenarioRun {
 
   private guestStarted(guest: Guest, host: string, previous: string | null): void {
     const context = this.failovers.get(guest.vmId);
-    if (previous === null || previous === host || context === undefined) return;
+    const again = this.cancelledFailovers.has(guest.vmId) && previous === host;
+    if (previous === null || (previous === host && !again) || context === undefined) return;
     this.failovers.delete(guest.vmId);
+    this.cancelledFailovers.delete(guest.vmId);
     const world = this.world;
     const hashes = guest.truths.map((_, i) => world.disk(guest.vmId, i, host).imageHash());
     if (context.kind === 'planned') {

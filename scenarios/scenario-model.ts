@@ -9,6 +9,7 @@ import {
   type Duration,
   type HostSpec,
   type HyperVReplicaPolicy,
+  type MasterTargetSpec,
   type OsFamily,
   type ScoutPolicy,
   type ScoutTopology,
@@ -110,6 +111,7 @@ export function scenarioScoutPolicy(scenario: Scenario): ScoutPolicy {
     retentionWindow: scout.retentionWindow as Duration,
     crashTagInterval: scout.crashTagInterval as Duration,
     appTagInterval: scout.appTagInterval as Duration,
+    resyncWindow: scout.resyncWindow === false ? null : { from: scout.resyncWindow.from as Duration, to: scout.resyncWindow.to as Duration },
   };
 }
 
@@ -123,12 +125,13 @@ export function scenarioScoutModel(scenario: Scenario): ScoutScenarioModel {
   const processServers = [...declaredPs.map((p) => ({ id: p.id, site: p.site ?? primarySite, cache: p.cache ?? scout.cacheSize }))];
   if (failbackAuto) processServers.push({ id: 'ps-b1', site: secondarySite, cache: scout.cacheSize });
   const firstOs = base.vms[0]?.osFamily ?? 'windows';
-  const masterTargets: Array<{ id: string; site: string; os: OsFamily; ownDisks: number; retention: number }> = (scout.masterTargets ?? []).map((m) => ({
+  const masterTargets: Array<{ id: string; site: string; os: OsFamily; ownDisks: number; retention: number; setup?: MasterTargetSetup }> = (scout.masterTargets ?? []).map((m) => ({
     id: m.id,
     site: m.site ?? secondarySite,
     os: m.os,
     ownDisks: m.ownDisks,
     retention: m.retention ?? scout.retentionSize,
+    setup: masterTargetSetup(m),
   }));
   const declaredMts = masterTargets.length;
   const failbackNamed = typeof scout.failback === 'object' ? scout.failback : null;
@@ -154,7 +157,7 @@ export function scenarioScoutModel(scenario: Scenario): ScoutScenarioModel {
     scout: {
       configurationServer: scout.configurationServer,
       processServers: processServers.map((p) => ({ host: p.id })),
-      masterTargets: masterTargets.map((m) => ({ host: m.id, osFamily: m.os, ownDisks: m.ownDisks, retentionBytes: m.retention })),
+      masterTargets: masterTargets.map((m) => ({ host: m.id, osFamily: m.os, ownDisks: m.ownDisks, retentionBytes: m.retention, ...m.setup })),
       protections: vmsWithPs,
       groups: scout.groups,
       failbackWanted: scout.failback !== false,
@@ -167,7 +170,8 @@ export function scenarioScoutModel(scenario: Scenario): ScoutScenarioModel {
     if (parts[0] !== 'scout') return parts;
     const [, kind, index, leaf] = parts;
     if (kind === 'processServers') return typeof index === 'number' && index < declaredPs.length && scout.processServers !== undefined ? ['scout', 'processServers', index, 'id'] : section;
-    if (kind === 'masterTargets') return typeof index === 'number' && index < declaredMts ? ['scout', 'masterTargets', index, ...(leaf === 'ownDisks' ? ['ownDisks'] : [])] : section;
+    const mtFields = ['ownDisks', 'hasSnapshots', 'storageVMotion', 'scsiController', 'diskEnableUuid', 'vmfsDatastores'];
+    if (kind === 'masterTargets') return typeof index === 'number' && index < declaredMts ? ['scout', 'masterTargets', index, ...(typeof leaf === 'string' && mtFields.includes(leaf) ? [leaf] : [])] : section;
     if (kind === 'protections' && typeof index === 'number') {
       if (!Array.isArray(scenario.vms)) return ['vms'];
       const vmIndex = scenario.vms.findIndex((v) => v.id === protections[index]?.vm);
@@ -178,6 +182,19 @@ export function scenarioScoutModel(scenario: Scenario): ScoutScenarioModel {
     return scenario.scout === undefined ? section : ['scout', ...(kind === undefined ? [] : [kind])];
   };
   return { topology, policy: scenarioScoutPolicy(scenario), pathOf };
+}
+
+type MasterTargetSetup = Pick<MasterTargetSpec, 'hasSnapshots' | 'storageVMotion' | 'scsiController' | 'diskEnableUuid' | 'vmfsDatastores'>;
+
+/** Rule 25's settings of a declared master target, as the file states them. */
+function masterTargetSetup(m: NonNullable<ReturnType<typeof scoutSection>['masterTargets']>[number]): MasterTargetSetup {
+  const setup: { -readonly [K in keyof MasterTargetSetup]: MasterTargetSetup[K] } = {};
+  if (m.hasSnapshots !== undefined) setup.hasSnapshots = m.hasSnapshots;
+  if (m.storageVMotion !== undefined) setup.storageVMotion = m.storageVMotion;
+  if (m.scsiController !== undefined) setup.scsiController = m.scsiController;
+  if (m.diskEnableUuid !== undefined) setup.diskEnableUuid = m.diskEnableUuid;
+  if (m.vmfsDatastores !== undefined) setup.vmfsDatastores = m.vmfsDatastores;
+  return setup;
 }
 
 /** The master target of each machine: the one the file names, else the first master target of

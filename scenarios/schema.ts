@@ -98,6 +98,11 @@ export const OPERATIONS = [
   'edit-vhd-offline',
   'test-failover',
   'test-cleanup',
+  /** Hyper-V Replica: cancel a failover job still running (the item ends unprotected), or a
+   *  completed unplanned failover before commit (fail over again to another point after it). */
+  'cancel-failover',
+  /** Hyper-V Replica: cancel a resync before its merge (back to Resync Required). */
+  'cancel-resync',
 ] as const;
 
 const Operation = z.strictObject({
@@ -180,7 +185,7 @@ const Expectations = z.strictObject({
   dataLoss: z.enum(['none', 'bounded']).default('none'),
   rpoMax: durationField.optional(),
   marks: z.array(z.string()).default([]),
-  finalState: z.record(z.string(), z.enum(['unprotected', 'initialReplication', 'protected', 'paused', 'resyncRequired', 'resyncing', 'failedOver', 'committed'])).default({}),
+  finalState: z.record(z.string(), z.enum(['unprotected', 'initialReplication', 'protected', 'paused', 'resyncRequired', 'resyncing', 'failedOver', 'failoverCancelled', 'committed'])).default({}),
   /** Liveness: after faults heal every item must be protected with RPO in target within this bound. */
   healedWithin: durationField.default(2 * 3_600_000_000),
 });
@@ -201,6 +206,13 @@ const ScoutMasterTarget = z.strictObject({
   ownDisks: z.int().positive().default(2),
   /** Its retention volume (default: scout.retentionSize). */
   retention: sizeField.optional(),
+  /** Rule 25, how the master target VM is set up (each defaults to the supported setting):
+   *  snapshots, Storage vMotion, SCSI controller, disk.EnableUUID, VMFS datastores reached. */
+  hasSnapshots: z.boolean().optional(),
+  storageVMotion: z.boolean().optional(),
+  scsiController: z.enum(['lsi-logic', 'lsi-logic-sas', 'paravirtual', 'buslogic']).optional(),
+  diskEnableUuid: z.boolean().optional(),
+  vmfsDatastores: z.int().min(0).optional(),
 });
 /** InMage Scout deployment: every field has a default, so `scout: {}` is a whole deployment
  *  (one process server at the primary site, one configuration server and as many master
@@ -222,6 +234,14 @@ const ScoutDeployment = z.strictObject({
   rpoThreshold: durationField.default(15 * 60_000_000),
   /** How often the configuration server polls the servers' status. */
   pollInterval: durationField.default(60_000_000),
+  /** Rule 22: automatic full resyncs run only in this daily window (times of day, `from` after
+   *  `to` spans midnight); false runs them at once. A `resync` operation always starts at once. */
+  resyncWindow: z
+    .union([
+      z.literal(false),
+      z.strictObject({ from: durationField, to: durationField }).refine((w) => w.from < 24 * 3_600_000_000 && w.to < 24 * 3_600_000_000, { error: 'from and to are times of day, below 24h' }),
+    ])
+    .default({ from: 20 * 3_600_000_000, to: 6 * 3_600_000_000 }),
 });
 
 export const ScenarioSchema = z.strictObject({

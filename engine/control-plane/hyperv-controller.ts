@@ -3,6 +3,9 @@
 // xstate actor on the engine's clock), runs operations as jobs made of management requests to
 // the Hyper-V hosts, and watches replication status to notice initial replication ending and
 // resync becoming necessary. It holds no data; everything it knows comes through ports.
+// Cancelling (rules 7, 10, 11): a resync before its merge; a completed, uncommitted unplanned
+// failover (its layer is discarded, another point may be chosen); a failover job still running
+// before the replica failed over (replication is stopped on both sides: the item is unprotected).
 import { createActor, type Actor } from 'xstate';
 import { assert, days, protectedItemLifecycle, seconds, type Direction, type Duration, type HyperVReplicaPolicy, type Instant, type LifecycleEvent, type ReplicaConnection } from '../../model/index.js';
 import type { Clock, ManagementChannel, TimerId, Tracer } from '../ports.js';
@@ -31,12 +34,23 @@ export interface ProtectedVm {
   readonly replicaConnection?: ReplicaConnection;
 }
 
+/** A failover job in progress, as far as cancelling it is concerned (rule 11). */
+interface RunningFailover {
+  readonly job: Job;
+  readonly done: Done;
+  /** False once the replica failed over: from there the job only starts the VM. */
+  cancellable: boolean;
+}
+
 interface Item {
   readonly vm: ProtectedVm;
   readonly actor: Actor<typeof protectedItemLifecycle>;
   epoch: number;
   busy: boolean;
   testTimer: TimerId | null;
+  running: RunningFailover | null;
+  /** An operator cancelled a resync: automatic resync waits until an operator resyncs again. */
+  autoResyncHeld: boolean;
 }
 
 export type OperationResult = { ok: true; job: Job } | { ok: false; error: string; job: Job | null };
@@ -64,7 +78,7 @@ export class HyperVReplicaController {
     assert(!this.items.has(vm.vmId), `${vm.vmId} registered twice`);
     const actor = createActor(protectedItemLifecycle, { clock: xstateClock(this.ports.clock) });
     actor.start();
-    this.items.set(vm.vmId, { vm, actor, epoch: 0, busy: false, testTimer: null });
+    this.items.set(vm.vmId, { vm, actor, epoch: 0, busy: false, testTimer: null, running: null, autoResyncHeld: false });
     if (this.pollTimer === null) this.schedulePoll();
   }
 
@@ -116,6 +130,7 @@ export class HyperVReplicaController {
 
   plannedFailover(vmId: string, done: Done): void {
     this.operation(vmId, 'planned-failover', 'PLANNED_FAILOVER', done, (item, job, finish) => {
+      this.trackFailover(item, job, done);
       const { active, replica } = this.hostsOf(vmId);
       const reversedEpoch = item.epoch + 1;
       this.steps.chain(job, finish, [
@@ -126,6 +141,7 @@ export class HyperVReplicaController {
         this.steps.chain(job, finish, [
           ['fail over the replica', replica, { op: 'failover', vmId, pointId: null }],
         ], (point) => {
+          this.pastPointOfNoReturn(item);
           job.facts.recoveryPoint = point;
           job.facts.network = item.vm.replicaConnection ?? { connected: false, reason: 'no network mapping' };
           item.epoch = reversedEpoch;
@@ -146,11 +162,14 @@ export class HyperVReplicaController {
   /** Unplanned failover to the latest point or `pointId` (DOMAIN.md rule 10). */
   unplannedFailover(vmId: string, options: { pointId?: number; shutDownAndSync?: boolean }, done: Done): void {
     this.operation(vmId, 'unplanned-failover', 'UNPLANNED_FAILOVER', done, (item, job, finish) => {
+      this.trackFailover(item, job, done);
       const { active, replica } = this.hostsOf(vmId);
       this.steps.step(job, 'check that the primary VM is not running', active, { op: 'vm-running', vmId }, (running, reachable) => {
         if (reachable && running === true && !options.shutDownAndSync) return finish('the primary VM is running: refusing an unplanned failover (split brain)');
         const failOver = () =>
-          this.steps.chain(job, finish, [['fail over the replica', replica, { op: 'failover', vmId, pointId: options.pointId ?? null }]], (point) => {
+          // On a discardable layer until commit, so that it can be cancelled (DOMAIN.md rule 10).
+          this.steps.chain(job, finish, [['fail over the replica', replica, { op: 'failover', vmId, pointId: options.pointId ?? null, discardable: true }]], (point) => {
+            this.pastPointOfNoReturn(item);
             job.facts.recoveryPoint = point;
             job.facts.cutAt = (point as RecoveryPointInfo).cutAt;
             job.facts.network = item.vm.replicaConnection ?? { connected: false, reason: 'no network mapping' };
@@ -166,8 +185,77 @@ export class HyperVReplicaController {
     });
   }
 
+  /** Commit (rule 10): the failed-over VM's layer merges and the extra recovery points go. A
+   *  replica host that does not answer is down, and a restart already lost the layer. */
   commit(vmId: string, done: Done): void {
-    this.operation(vmId, 'commit', 'COMMIT', done, (_item, _job, finish) => finish(null));
+    this.operation(vmId, 'commit', 'COMMIT', done, (_item, job, finish) => {
+      const { replica } = this.hostsOf(vmId);
+      this.steps.step(job, 'merge the failover layer and remove the other recovery points', replica, { op: 'commit-failover', vmId }, (_value, reachable, error) => {
+        if (!reachable) this.ports.tracer.mark('commit-replica-unreachable');
+        finish(reachable && error !== null ? `commit: ${error}` : null);
+      });
+    });
+  }
+
+  /** Cancel a failover. While its job runs and the replica has not failed over yet (rule 11):
+   *  the job ends cancelled and replication is stopped on both hosts, so the item is unprotected
+   *  and needs enabling again. After an unplanned failover completed, before commit (rule 10):
+   *  the VM is shut down and its layer discarded; another point may then be failed over to. */
+  cancelFailover(vmId: string, done: Done): void {
+    const item = this.items.get(vmId);
+    if (item?.running != null) return this.cancelRunningFailover(item, item.running, done);
+    this.operation(vmId, 'cancel-failover', 'CANCEL_FAILOVER', done, (_item, job, finish) => {
+      const { replica } = this.hostsOf(vmId);
+      this.steps.chain(job, finish, [
+        ['shut down the failed-over VM', replica, { op: 'shutdown-vm', vmId }],
+        ['discard the failover layer', replica, { op: 'cancel-failover', vmId }],
+      ], () => {
+        this.ports.tracer.mark('failover-cancelled');
+        finish(null);
+      });
+    });
+  }
+
+  private cancelRunningFailover(item: Item, running: RunningFailover, done: Done): void {
+    const vmId = item.vm.vmId;
+    // Answers go out as later events: neither caller is ever called back from inside this call.
+    const later = (answer: () => void) => this.ports.clock.setTimer(seconds(0), 'failover-cancel-answer', answer);
+    if (!running.cancellable || !item.actor.getSnapshot().can({ type: 'CANCEL_FAILOVER_JOB' })) {
+      this.ports.tracer.mark('operation-refused');
+      later(() => done({ ok: false, error: `the ${running.job.kind} of ${vmId} is past its point of no return (the replica failed over): let it finish, then cancel the failover`, job: null }));
+      return;
+    }
+    item.running = null;
+    this.jobs.finish(running.job, 'cancelled', 'cancelled by the operator');
+    this.ports.tracer.mark('failover-job-cancelled');
+    later(() => running.done({ ok: false, error: `${running.job.kind} was cancelled`, job: running.job }));
+    // Replication was stopped before the failover (rule 11): stop it on both hosts. A host that
+    // does not answer is down; its session is already not replicating.
+    const job = this.jobs.start('cancel-failover-job', vmId);
+    const { active, replica } = this.hostsOf(vmId);
+    const stop = (name: string, host: string, next: () => void) =>
+      this.steps.step(job, name, host, { op: 'remove', vmId }, (_value, reachable) => {
+        if (!reachable) this.ports.tracer.mark('cancel-cleanup-host-unreachable');
+        next();
+      });
+    stop('stop replication on the primary', active, () =>
+      stop('stop replication on the replica', replica, () => {
+        item.busy = false;
+        item.actor.send({ type: 'CANCEL_FAILOVER_JOB' });
+        this.jobs.finish(job, 'succeeded');
+        this.ports.tracer.mark('job-succeeded:cancel-failover-job');
+        done({ ok: true, job });
+      }),
+    );
+  }
+
+  /** The failover job `job` may be cancelled until the replica has failed over. */
+  private trackFailover(item: Item, job: Job, done: Done): void {
+    item.running = { job, done, cancellable: true };
+  }
+
+  private pastPointOfNoReturn(item: Item): void {
+    if (item.running !== null) item.running.cancellable = false;
   }
 
   /** Reverse replication (DOMAIN.md rule 12): delta after a planned failover, a block-compare
@@ -245,8 +333,21 @@ export class HyperVReplicaController {
   }
 
   resync(vmId: string, done: Done): void {
-    this.operation(vmId, 'resynchronize', 'RESYNC', done, (_item, job, finish) =>
-      this.steps.chain(job, finish, [['start resynchronization', this.hostsOf(vmId).active, { op: 'start-resync', vmId }]], () => finish(null)),
+    this.operation(vmId, 'resynchronize', 'RESYNC', done, (item, job, finish) => {
+      item.autoResyncHeld = false;
+      this.steps.chain(job, finish, [['start resynchronization', this.hostsOf(vmId).active, { op: 'start-resync', vmId }]], () => finish(null));
+    });
+  }
+
+  /** Cancel a resync before its merge (rule 7): back to Resync Required; the next resync starts
+   *  from zero. Automatic resync holds off until an operator resyncs (else it would undo this). */
+  cancelResync(vmId: string, done: Done): void {
+    this.operation(vmId, 'cancel-resync', 'CANCEL_RESYNC', done, (item, job, finish) =>
+      this.steps.chain(job, finish, [['cancel the resynchronization', this.hostsOf(vmId).active, { op: 'cancel-resync', vmId }]], () => {
+        item.autoResyncHeld = true;
+        this.ports.tracer.mark('resync-cancelled');
+        finish(null);
+      }),
     );
   }
 
@@ -306,7 +407,7 @@ export class HyperVReplicaController {
     }
     if (phase === 'replicating' && state === 'initialReplication') send({ type: 'INITIAL_REPLICATION_DONE' });
     if (phase === 'replicating' && state === 'resyncing') send({ type: 'RESYNC_DONE' });
-    if (this.stateOf(item.vm.vmId).value === 'resyncRequired' && item.vm.autoResync) {
+    if (this.stateOf(item.vm.vmId).value === 'resyncRequired' && item.vm.autoResync && !item.autoResyncHeld) {
       this.resync(item.vm.vmId, () => undefined);
     }
   }
@@ -331,6 +432,8 @@ export class HyperVReplicaController {
     const job = this.jobs.start(kind, vmId);
     item.busy = true;
     const finish = (error: string | null) => {
+      if (job.status === 'cancelled') return; // the cancel already answered and cleans up
+      if (item.running?.job === job) item.running = null;
       item.busy = false;
       if (error !== null) {
         this.jobs.finish(job, 'failed', error);

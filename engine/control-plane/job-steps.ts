@@ -1,6 +1,7 @@
 // The plumbing every provider's control plane shares: a job's steps are management requests to
 // engine services on hosts, run one after another; the first failure fails the job, and every
-// step is recorded with its timing and outcome as the portal shows it.
+// step is recorded with its timing and outcome as the portal shows it. A job that ended while a
+// step was out (cancelled by the operator) takes no further step: late answers are dropped.
 import type { ManagementChannel } from '../ports.js';
 import type { Job, JobLog } from './jobs.js';
 
@@ -18,6 +19,7 @@ export class JobSteps<Request> {
 
   /** Runs `steps` in order; the first failure calls `finish(error)`, else `then(last value)`. */
   chain(job: Job, finish: (error: string | null) => void, steps: ReadonlyArray<Step<Request>>, then: (lastValue: unknown) => void): void {
+    if (job.status !== 'in-progress') return;
     const [first, ...rest] = steps;
     if (first === undefined) return then(undefined);
     const [name, host, request] = first;
@@ -32,6 +34,7 @@ export class JobSteps<Request> {
   step(job: Job, name: string, host: string, request: Request, then: (value: unknown, reachable: boolean, error: string | null) => void): void {
     const step = this.jobs.step(job, name);
     this.request(host, request, (response, reachable) => {
+      if (job.status !== 'in-progress') return; // cancelled meanwhile: the answer changes nothing
       const error = !reachable ? `host ${host} is unreachable` : response.ok ? null : response.error;
       this.jobs.endStep(step, error === null ? 'succeeded' : 'failed', error ?? undefined);
       then(response.ok ? response.value : undefined, reachable, response.ok ? null : response.error);

@@ -114,6 +114,35 @@ export interface PlanItemOperations {
   failover(kind: PlanKind, item: string, done: (result: OperationResult) => void): void;
 }
 
+/** The operations a provider's controller offers a plan for one item, each with its own
+ *  defaults (latest point, isolated test network). */
+export interface PlanFailoverControls {
+  readonly jobs: JobLog;
+  isProtectedItem(item: string): boolean;
+  stateOf(item: string): { readonly value: string };
+  plannedFailover(item: string, done: (result: OperationResult) => void): void;
+  unplannedFailover(item: string, done: (result: OperationResult) => void): void;
+  testFailover(item: string, done: (result: OperationResult) => void): void;
+}
+
+/** How a plan fails one item over through a controller, whatever the provider: an item another
+ *  plan already deployed (failed over or committed) is skipped, as rule 14 says, except by a
+ *  test run, which never deploys anything. */
+export function planItemOperations(controls: PlanFailoverControls, tracer: Tracer): PlanItemOperations {
+  return {
+    failover: (kind, item, done) => {
+      const state = controls.isProtectedItem(item) ? controls.stateOf(item).value : 'unknown';
+      if ((state === 'failedOver' || state === 'committed') && kind !== 'test') {
+        tracer.mark('recovery-plan-item-skipped');
+        return done({ ok: true, job: controls.jobs.start('skipped-already-failed-over', item) });
+      }
+      if (kind === 'planned') controls.plannedFailover(item, done);
+      else if (kind === 'unplanned') controls.unplannedFailover(item, done);
+      else controls.testFailover(item, done);
+    },
+  };
+}
+
 export interface PlanRun {
   readonly plan: RecoveryPlan;
   readonly kind: PlanKind;

@@ -2,15 +2,19 @@
 // operations (DOMAIN.md rules 16-24). It keeps the same user-visible lifecycle as Hyper-V Replica
 // (the reference statechart of model/, as an xstate actor on the engine's clock), runs each
 // operation as a job of management requests to the unified agents, process servers and master
-// targets, and polls their status to notice a resync ending or becoming necessary, and to feed
-// the configuration server's registry, RPO alerts and health. Failback goes through the
-// primary-site master target and the DR-side process server; without them it is refused.
+// targets (through the job steps both providers share), and polls their status to notice a
+// resync ending or becoming necessary, and to feed the configuration server's registry, RPO
+// alerts and health. Failback goes through the primary-site master target and the DR-side
+// process server; without them it is refused. Recovery plans and test failover run as they do
+// for Hyper-V Replica: the same plan statechart, the same one-test-at-a-time lifecycle.
 import { createActor, type Actor } from 'xstate';
 import { assert, protectedItemLifecycle, seconds, type Direction, type Duration, type Instant, type LifecycleEvent, type ScoutPolicy } from '../../model/index.js';
-import type { TimerId } from '../ports.js';
+import type { ManagementChannel, TimerId } from '../ports.js';
 import { xstateClock } from './xstate-clock.js';
 import { JobLog, type Job } from './jobs.js';
-import type { ControllerPorts, OperationResult } from './hyperv-controller.js';
+import { JobSteps, type StepResponse } from './job-steps.js';
+import { TEST_FAILOVER_DURATION_MAX, type ControllerPorts, type OperationResult } from './hyperv-controller.js';
+import { planItemOperations, RecoveryPlanRunner, type PlanKind, type PlanRun, type RecoveryPlan } from './recovery-plan.js';
 import { ConfigurationServer } from '../providers/inmage-scout/configuration-server.js';
 import type { ProcessServerStatus } from '../providers/inmage-scout/process-server.js';
 import {
@@ -21,7 +25,6 @@ import {
   type MasterTargetRequest,
   type ProcessServerRequest,
   type RecoveryTarget,
-  type ScoutResponse,
 } from '../providers/inmage-scout/requests.js';
 
 export const SCOUT_STATUS_POLL_INTERVAL = seconds(60);
@@ -57,14 +60,32 @@ interface Item {
   readonly actor: Actor<typeof protectedItemLifecycle>;
   epoch: number;
   busy: boolean;
+  testTimer: TimerId | null;
 }
 
 type Done = (result: OperationResult) => void;
-type Step = [name: string, host: string, service: string, request: AgentRequest | ProcessServerRequest | MasterTargetRequest];
+
+/** A request and the Scout service that answers it: one job may ask the agent, the process
+ *  server and the master target in turn, while JobSteps speaks to one service. */
+interface Routed {
+  readonly service: string;
+  readonly request: AgentRequest | ProcessServerRequest | MasterTargetRequest;
+}
+
+const agent = (request: AgentRequest): Routed => ({ service: SCOUT_AGENT_SERVICE, request });
+const processServer = (request: ProcessServerRequest): Routed => ({ service: SCOUT_PS_SERVICE, request });
+const masterTarget = (request: MasterTargetRequest): Routed => ({ service: SCOUT_MT_SERVICE, request });
+
+/** The management channel as JobSteps sees it: each request goes to the service it names. */
+function routing(management: ManagementChannel): ManagementChannel {
+  return { request: (host, _service, routed, done) => management.request(host, (routed as Routed).service, (routed as Routed).request, done) };
+}
 
 interface AgentPairView {
   readonly vmId: string;
   readonly phase: string;
+  /** A resync the agent holds until the off-hours window (rule 22). */
+  readonly resyncDeferred?: boolean;
 }
 
 interface MtPairView {
@@ -77,19 +98,22 @@ export class ScoutController {
   readonly jobs: JobLog;
   readonly configurationServer = new ConfigurationServer();
   private pollTimer: TimerId | null = null;
+  private readonly steps: JobSteps<Routed>;
 
   constructor(
     private readonly ports: ControllerPorts,
     private readonly pollInterval: Duration = SCOUT_STATUS_POLL_INTERVAL,
   ) {
     this.jobs = new JobLog(() => ports.clock.now());
+    // The service name is unused: each routed request names its own.
+    this.steps = new JobSteps<Routed>(this.jobs, routing(ports.management), 'scout');
   }
 
   register(vm: ScoutProtectedVm): void {
     assert(!this.items.has(vm.vmId), `${vm.vmId} registered twice`);
     const actor = createActor(protectedItemLifecycle, { clock: xstateClock(this.ports.clock) });
     actor.start();
-    this.items.set(vm.vmId, { vm, actor, epoch: 0, busy: false });
+    this.items.set(vm.vmId, { vm, actor, epoch: 0, busy: false, testTimer: null });
     if (this.pollTimer === null) this.schedulePoll();
   }
 
@@ -141,10 +165,10 @@ export class ScoutController {
     const epoch = item.epoch;
     const targetDisks = Array.from({ length: vm.diskCount }, (_, i) => `${vm.vmId}/d${i}@${path.target}`);
     this.configurationServer.registerPair(vm.vmId, path.source, path.processServer, path.masterTarget);
-    this.chain(job, finish, [
-      ['attach replica disks to the master target', path.masterTarget, SCOUT_MT_SERVICE, { op: 'add-pair', vmId: vm.vmId, epoch, processServer: path.processServer, agentHost: path.source, targetDisks, policy: vm.policy, ...(inSyncAt !== null ? { inSyncAt } : {}) }],
-      ['create the pair on the process server', path.processServer, SCOUT_PS_SERVICE, { op: 'add-pair', vmId: vm.vmId, epoch, agentHost: path.source, masterTarget: path.masterTarget }],
-      ['start the unified agent', path.source, SCOUT_AGENT_SERVICE, { op: 'protect', vmId: vm.vmId, epoch, processServer: path.processServer, masterTarget: path.masterTarget, policy: vm.policy, start, paused }],
+    this.steps.chain(job, finish, [
+      ['attach replica disks to the master target', path.masterTarget, masterTarget({ op: 'add-pair', vmId: vm.vmId, epoch, processServer: path.processServer, agentHost: path.source, targetDisks, policy: vm.policy, ...(inSyncAt !== null ? { inSyncAt } : {}) })],
+      ['create the pair on the process server', path.processServer, processServer({ op: 'add-pair', vmId: vm.vmId, epoch, agentHost: path.source, masterTarget: path.masterTarget })],
+      ['start the unified agent', path.source, agent({ op: 'protect', vmId: vm.vmId, epoch, processServer: path.processServer, masterTarget: path.masterTarget, policy: vm.policy, start, paused })],
     ], () => (then ?? (() => finish(null)))());
   }
 
@@ -156,17 +180,17 @@ export class ScoutController {
       const direction = this.stateOf(vmId).direction;
       const path = this.currentPath(vmId);
       const { replica } = this.hostsOf(vmId);
-      this.chain(job, finish, [
-        ['shut down the source machine', path.source, SCOUT_AGENT_SERVICE, { op: 'shutdown-vm', vmId }],
-        ['ship the final tag', path.source, SCOUT_AGENT_SERVICE, { op: 'prepare-planned-failover', vmId }],
+      this.steps.chain(job, finish, [
+        ['shut down the source machine', path.source, agent({ op: 'shutdown-vm', vmId })],
+        ['ship the final tag', path.source, agent({ op: 'prepare-planned-failover', vmId })],
       ], (final) => {
         const { tag } = final as { tag: string; at: Instant };
-        this.chain(job, finish, [['recover to the final tag (readiness check, detach disks)', path.masterTarget, SCOUT_MT_SERVICE, { op: 'recover', vmId, target: { kind: 'tag', name: tag }, waitMicros: FINAL_TAG_WAIT }]], (recovered) => {
+        this.steps.chain(job, finish, [['recover to the final tag (readiness check, detach disks)', path.masterTarget, masterTarget({ op: 'recover', vmId, target: { kind: 'tag', name: tag }, waitMicros: FINAL_TAG_WAIT })]], (recovered) => {
           const { recoveredAt } = recovered as { recoveredAt: Instant };
           job.facts.recoveredAt = recoveredAt;
           job.facts.finalTag = tag;
           this.removePair(path, vmId, () => {
-            const startVm = () => this.chain(job, finish, [['boot the machine at the recovery site', replica, SCOUT_AGENT_SERVICE, { op: 'start-vm', vmId }]], () => finish(null));
+            const startVm = () => this.steps.chain(job, finish, [['boot the machine at the recovery site', replica, agent({ op: 'start-vm', vmId })]], () => finish(null));
             const reverse = this.pathOf(vmId, direction === 'forward' ? 'reverse' : 'forward');
             if (reverse === null) {
               this.ports.tracer.mark('planned-failover-without-reverse-path');
@@ -187,13 +211,13 @@ export class ScoutController {
       const path = this.currentPath(vmId);
       const { replica } = this.hostsOf(vmId);
       const target = options.target ?? { kind: 'latest-tag' };
-      this.step(job, 'power off the running copy', path.source, SCOUT_AGENT_SERVICE, { op: 'shutdown-vm', vmId }, () => {
-        this.chain(job, finish, [['recover the replica (readiness check, detach disks)', path.masterTarget, SCOUT_MT_SERVICE, { op: 'recover', vmId, target }]], (recovered) => {
+      this.steps.step(job, 'power off the running copy', path.source, agent({ op: 'shutdown-vm', vmId }), () => {
+        this.steps.chain(job, finish, [['recover the replica (readiness check, detach disks)', path.masterTarget, masterTarget({ op: 'recover', vmId, target })]], (recovered) => {
           const value = recovered as { recoveredAt: Instant; tag: string | null };
           job.facts.recoveredAt = value.recoveredAt;
           job.facts.cutAt = value.recoveredAt;
           job.facts.tag = value.tag;
-          this.removePair(path, vmId, () => this.chain(job, finish, [['boot the machine at the recovery site', replica, SCOUT_AGENT_SERVICE, { op: 'start-vm', vmId }]], () => finish(null)));
+          this.removePair(path, vmId, () => this.steps.chain(job, finish, [['boot the machine at the recovery site', replica, agent({ op: 'start-vm', vmId })]], () => finish(null)));
         });
       });
     });
@@ -211,27 +235,92 @@ export class ScoutController {
       const snapshot = item.actor.getSnapshot();
       const path = this.pathOf(vmId, snapshot.context.direction);
       if (path === null) return finish('failback needs a master target at the primary site and a process server on the DR side; none is configured');
-      if (snapshot.context.lastFailover === 'planned') return this.chain(job, finish, [['resume replication', path.source, SCOUT_AGENT_SERVICE, { op: 'resume', vmId }]], () => finish(null));
+      if (snapshot.context.lastFailover === 'planned') return this.steps.chain(job, finish, [['resume replication', path.source, agent({ op: 'resume', vmId })]], () => finish(null));
       this.protect(item, job, finish, path, 'full-resync', null, false);
     });
   }
 
   pause(vmId: string, done: Done): void {
     this.operation(vmId, 'pause', 'PAUSE', done, (_item, job, finish) =>
-      this.chain(job, finish, [['pause replication', this.currentPath(vmId).source, SCOUT_AGENT_SERVICE, { op: 'pause', vmId }]], () => finish(null)),
+      this.steps.chain(job, finish, [['pause replication', this.currentPath(vmId).source, agent({ op: 'pause', vmId })]], () => finish(null)),
     );
   }
 
   resume(vmId: string, done: Done): void {
     this.operation(vmId, 'resume', 'RESUME', done, (_item, job, finish) =>
-      this.chain(job, finish, [['resume replication', this.currentPath(vmId).source, SCOUT_AGENT_SERVICE, { op: 'resume', vmId }]], () => finish(null)),
+      this.steps.chain(job, finish, [['resume replication', this.currentPath(vmId).source, agent({ op: 'resume', vmId })]], () => finish(null)),
     );
   }
 
+  /** The user's resync: it starts now, whatever the hour (rule 22 lets the user force it). */
   resync(vmId: string, done: Done): void {
+    this.startResync(vmId, true, done);
+  }
+
+  /** An automatic resync (the item's autoResync): the agent holds a full resync until the
+   *  policy's off-hours window, so it does not compete with the business day for the WAN. */
+  private startResync(vmId: string, forced: boolean, done: Done): void {
     this.operation(vmId, 'resynchronize', 'RESYNC', done, (_item, job, finish) =>
-      this.chain(job, finish, [['start resynchronization', this.currentPath(vmId).source, SCOUT_AGENT_SERVICE, { op: 'start-resync', vmId, reason: 'manual' }]], () => finish(null)),
+      this.steps.chain(job, finish, [['start resynchronization', this.currentPath(vmId).source, agent({ op: 'start-resync', vmId, reason: forced ? 'manual' : 'automatic', forced })]], () => finish(null)),
     );
+  }
+
+  // --- test failover (rule 8's semantics for a Scout replica) ---------------------------------------
+
+  /** Boots a test copy of the machine from a recovery point (the latest tag unless told) at the
+   *  replica site, on an isolated network or none; the master target keeps applying the stream
+   *  to the production replica and its retention journal meanwhile. One test at a time per
+   *  machine; force-completed after 14 days as ASR does. */
+  testFailover(vmId: string, options: { target?: RecoveryTarget; network?: 'none' | 'isolated' }, done: Done): void {
+    this.operation(vmId, 'test-failover', 'TEST_FAILOVER', done, (item, job, finish) => {
+      const path = this.currentPath(vmId);
+      const target = options.target ?? { kind: 'latest-tag' };
+      const request = masterTarget({ op: 'test-failover', vmId, target, network: options.network ?? 'isolated' });
+      this.steps.chain(job, finish, [['create the test copy from a recovery point', path.masterTarget, request]], (point) => {
+        const value = point as { recoveredAt: Instant; tag: string | null };
+        job.facts.recoveredAt = value.recoveredAt;
+        job.facts.tag = value.tag;
+        item.testTimer = this.ports.clock.setTimer(TEST_FAILOVER_DURATION_MAX, 'test-failover-force-complete', () => {
+          item.testTimer = null;
+          this.ports.tracer.mark('test-failover-force-completed');
+          this.testCleanup(vmId, () => undefined);
+        });
+        finish(null);
+      });
+    });
+  }
+
+  /** Deletes the test copy: its writes are discarded with it. */
+  testCleanup(vmId: string, done: Done): void {
+    this.operation(vmId, 'test-failover-cleanup', 'TEST_CLEANUP', done, (item, job, finish) => {
+      this.cancelTestTimer(item);
+      this.steps.chain(job, finish, [['delete the test copy', this.currentPath(vmId).masterTarget, masterTarget({ op: 'test-cleanup', vmId })]], () => finish(null));
+    });
+  }
+
+  private cancelTestTimer(item: Item): void {
+    if (item.testTimer !== null) this.ports.clock.cancelTimer(item.testTimer);
+    item.testTimer = null;
+  }
+
+  // --- recovery plans (rule 14) --------------------------------------------------------------------
+
+  /** Runs a recovery plan over Scout machines with the plan statechart Hyper-V Replica uses:
+   *  groups in order, machines of a group in parallel, manual actions that pause the plan. An
+   *  unplanned plan recovers each machine to its latest tag; a test plan boots test copies. */
+  runRecoveryPlan(plan: RecoveryPlan, kind: PlanKind, onEnd?: (run: PlanRun) => void): PlanRun {
+    const items = planItemOperations(
+      {
+        jobs: this.jobs,
+        isProtectedItem: (vmId) => this.items.has(vmId),
+        stateOf: (vmId) => this.stateOf(vmId),
+        plannedFailover: (vmId, done) => this.plannedFailover(vmId, done),
+        unplannedFailover: (vmId, done) => this.unplannedFailover(vmId, {}, done),
+        testFailover: (vmId, done) => this.testFailover(vmId, {}, done),
+      },
+      this.ports.tracer,
+    );
+    return new RecoveryPlanRunner(this.ports.clock, this.ports.tracer, this.jobs, items).run(plan, kind, onEnd);
   }
 
   /** A common consistency point across a replication group (rule 20): quiesce every member,
@@ -240,12 +329,12 @@ export class ScoutController {
     const sources = vmIds.map((vmId) => ({ vmId, host: this.currentPath(vmId).source }));
     const thawAll = (then: () => void) => {
       let remaining = sources.length;
-      for (const s of sources) this.request(s.host, SCOUT_AGENT_SERVICE, { op: 'thaw', vmId: s.vmId }, () => --remaining === 0 && then());
+      for (const s of sources) this.steps.request(s.host, agent({ op: 'thaw', vmId: s.vmId }), () => --remaining === 0 && then());
     };
     let pending = sources.length;
     let failure: string | null = null;
     for (const s of sources) {
-      this.request(s.host, SCOUT_AGENT_SERVICE, { op: 'quiesce', vmId: s.vmId }, (response) => {
+      this.steps.request(s.host, agent({ op: 'quiesce', vmId: s.vmId }), (response) => {
         if (!response.ok) failure = response.error;
         if (--pending > 0) return;
         if (failure !== null) {
@@ -255,7 +344,7 @@ export class ScoutController {
         const instants: Record<string, Instant> = {};
         let tagged = sources.length;
         for (const t of sources) {
-          this.request(t.host, SCOUT_AGENT_SERVICE, { op: 'tag', vmId: t.vmId, name, tagKind: 'group' }, (tagResponse) => {
+          this.steps.request(t.host, agent({ op: 'tag', vmId: t.vmId, name, tagKind: 'group' }), (tagResponse) => {
             if (!tagResponse.ok) failure = tagResponse.error;
             else instants[t.vmId] = tagResponse.value as Instant;
             if (--tagged > 0) return;
@@ -271,12 +360,12 @@ export class ScoutController {
   }
 
   /** Tells the agent a disk of the machine was resized (a resync trigger, rule 22). */
-  diskResized(vmId: string, done: (response: ScoutResponse) => void): void {
-    this.request(this.currentPath(vmId).source, SCOUT_AGENT_SERVICE, { op: 'disk-resized', vmId }, done);
+  diskResized(vmId: string, done: (response: StepResponse) => void): void {
+    this.steps.request(this.currentPath(vmId).source, agent({ op: 'disk-resized', vmId }), done);
   }
 
   private removePair(path: Path, vmId: string, then: () => void): void {
-    this.request(path.source, SCOUT_AGENT_SERVICE, { op: 'remove', vmId }, () => this.request(path.processServer, SCOUT_PS_SERVICE, { op: 'remove-pair', vmId }, () => then()));
+    this.steps.request(path.source, agent({ op: 'remove', vmId }), () => this.steps.request(path.processServer, processServer({ op: 'remove-pair', vmId }), () => then()));
   }
 
   // --- status watching -------------------------------------------------------------------------
@@ -310,7 +399,7 @@ export class ScoutController {
       for (const item of this.items.values()) this.observe(item, agents, mts);
     };
     for (const host of agentHosts) {
-      this.request(host, SCOUT_AGENT_SERVICE, { op: 'status-all' }, (response) => {
+      this.steps.request(host, agent({ op: 'status-all' }), (response) => {
         if (response.ok) {
           this.configurationServer.heartbeat(host, 'agent', now);
           for (const pair of response.value as AgentPairView[]) agents.set(`${host}|${pair.vmId}`, pair);
@@ -319,7 +408,7 @@ export class ScoutController {
       });
     }
     for (const host of psHosts) {
-      this.request(host, SCOUT_PS_SERVICE, { op: 'status' }, (response) => {
+      this.steps.request(host, processServer({ op: 'status' }), (response) => {
         if (response.ok) {
           this.configurationServer.heartbeat(host, 'process-server', now);
           this.configurationServer.observeProcessServer(response.value as ProcessServerStatus);
@@ -328,7 +417,7 @@ export class ScoutController {
       });
     }
     for (const host of mtHosts) {
-      this.request(host, SCOUT_MT_SERVICE, { op: 'status-all' }, (response) => {
+      this.steps.request(host, masterTarget({ op: 'status-all' }), (response) => {
         if (response.ok) {
           this.configurationServer.heartbeat(host, 'master-target', now);
           for (const pair of response.value as MtPairView[]) mts.set(`${host}|${pair.vmId}`, pair);
@@ -343,20 +432,31 @@ export class ScoutController {
     const state = this.stateOf(vmId).value;
     const path = this.pathOf(vmId, this.stateOf(vmId).direction);
     if (path === null || item.busy) return;
-    const agent = agents.get(`${path.source}|${vmId}`);
+    const agentPair = agents.get(`${path.source}|${vmId}`);
     const mt = mts.get(`${path.masterTarget}|${vmId}`);
-    if (agent === undefined || mt === undefined) return;
+    if (agentPair === undefined || mt === undefined) return;
     const consistentAt = mt.latestConsistentAt;
-    this.configurationServer.observePair(vmId, agent.phase, consistentAt, this.ports.clock.now(), item.vm.policy.rpoThreshold);
+    this.configurationServer.observePair(vmId, agentPair.phase, consistentAt, this.ports.clock.now(), item.vm.policy.rpoThreshold);
     const send = (event: LifecycleEvent) => item.actor.send(event);
-    const caughtUp = agent.phase === 'streaming' && consistentAt !== null;
+    const caughtUp = agentPair.phase === 'streaming' && consistentAt !== null;
     if (state === 'initialReplication' && caughtUp) send({ type: 'INITIAL_REPLICATION_DONE' });
-    if (state === 'protected' && (agent.phase === 'bitmap' || agent.phase === 'resyncing')) {
+    if (state === 'protected' && (agentPair.phase === 'bitmap' || agentPair.phase === 'resyncing')) {
+      // Leaving `protected` ends a running test: its copy goes, as Hyper-V's does.
+      if (this.stateOf(vmId).testing) this.discardTest(item, path);
       send({ type: 'RESYNC_REQUIRED' });
       this.ports.tracer.mark('controller-saw-resync-required');
     }
     if (state === 'resyncing' && caughtUp) send({ type: 'RESYNC_DONE' });
-    if (this.stateOf(vmId).value === 'resyncRequired' && item.vm.autoResync) this.resync(vmId, () => undefined);
+    if (this.stateOf(vmId).value !== 'resyncRequired' || !item.vm.autoResync) return;
+    // A resync the agent holds for the off-hours window stays "resync required" until it starts.
+    if (agentPair.resyncDeferred === true) return void this.ports.tracer.mark('resync-waits-for-off-hours');
+    this.startResync(vmId, false, () => undefined);
+  }
+
+  private discardTest(item: Item, path: Path): void {
+    this.cancelTestTimer(item);
+    this.ports.tracer.mark('test-failover-ended-by-resync');
+    this.steps.request(path.masterTarget, masterTarget({ op: 'test-cleanup', vmId: item.vm.vmId }), () => undefined);
   }
 
   // --- plumbing --------------------------------------------------------------------------------
@@ -371,7 +471,7 @@ export class ScoutController {
     }
     const job = this.jobs.start(kind, vmId);
     item.busy = true;
-    body(item, job, (error) => {
+    const finish = (error: string | null) => {
       item.busy = false;
       if (error !== null) {
         this.jobs.finish(job, 'failed', error);
@@ -382,34 +482,15 @@ export class ScoutController {
       this.jobs.finish(job, 'succeeded');
       this.ports.tracer.mark(`job-succeeded:${kind}`);
       done({ ok: true, job });
-    });
-  }
-
-  private chain(job: Job, finish: (error: string | null) => void, steps: Step[], then: (lastValue: unknown) => void): void {
-    const [first, ...rest] = steps;
-    if (first === undefined) return then(undefined);
-    const [name, host, service, request] = first;
-    this.step(job, name, host, service, request, (value, reachable, error) => {
-      if (!reachable || error !== null) return finish(`${name}: ${error ?? `host ${host} is unreachable`}`);
-      if (rest.length === 0) return then(value);
-      this.chain(job, finish, rest, then);
-    });
-  }
-
-  private step(job: Job, name: string, host: string, service: string, request: Step[3], then: (value: unknown, reachable: boolean, error: string | null) => void): void {
-    const step = this.jobs.step(job, name);
-    this.request(host, service, request, (response, reachable) => {
-      const error = !reachable ? `host ${host} is unreachable` : response.ok ? null : response.error;
-      this.jobs.endStep(step, error === null ? 'succeeded' : 'failed', error ?? undefined);
-      then(response.ok ? response.value : undefined, reachable, response.ok ? null : response.error);
-    });
-  }
-
-  private request(host: string, service: string, request: Step[3], done: (response: ScoutResponse, reachable: boolean) => void): void {
-    this.ports.management.request(host, service, request, (result) => {
-      if (!result.ok) return done({ ok: false, error: `host ${host}: ${result.reason}` }, false);
-      done(result.value as ScoutResponse, true);
-    });
+    };
+    // Leaving `protected` ends a running test failover: its copy is deleted first, so a failover
+    // never rolls back a replica a test copy still reads through.
+    const testing = this.stateOf(vmId).testing && event !== 'TEST_CLEANUP' && event !== 'TEST_FAILOVER';
+    if (!testing) return body(item, job, finish);
+    this.cancelTestTimer(item);
+    this.ports.tracer.mark('test-failover-cleaned-up-before-leaving-protected');
+    const cleanup = masterTarget({ op: 'test-cleanup', vmId });
+    this.steps.chain(job, finish, [['clean up the running test failover', this.currentPath(vmId).masterTarget, cleanup]], () => body(item, job, finish));
   }
 
   private item(vmId: string): Item {

@@ -8,11 +8,22 @@ import { protectedItemLifecycle, type LifecycleEvent } from '../../model/index.j
 import type { ScenarioOperation } from '../schema.js';
 
 export type LifecycleSnapshot = SnapshotFrom<typeof protectedItemLifecycle>;
-export type OperatorEvent = 'PLANNED_FAILOVER' | 'UNPLANNED_FAILOVER' | 'COMMIT' | 'REVERSE_REPLICATE' | 'PAUSE' | 'RESUME' | 'TEST_FAILOVER' | 'TEST_CLEANUP';
+export type OperatorEvent =
+  | 'PLANNED_FAILOVER'
+  | 'UNPLANNED_FAILOVER'
+  | 'COMMIT'
+  | 'REVERSE_REPLICATE'
+  | 'PAUSE'
+  | 'RESUME'
+  | 'TEST_FAILOVER'
+  | 'TEST_CLEANUP'
+  | 'CANCEL_FAILOVER'
+  | 'CANCEL_RESYNC';
 
-/** Operator events the engine can run today, and the scenario operation that sends each.
- *  DISABLE has no controller operation yet; RESYNC is only enabled in resyncRequired, which a
- *  quiet walk never rests in (auto resync). */
+/** Operator events a walk sends at rest, and the scenario operation that sends each. DISABLE
+ *  has no scenario operation yet; RESYNC is only enabled in resyncRequired, which a quiet walk
+ *  never rests in (auto resync), nor does it rest in resyncing, so CANCEL_RESYNC only appears as
+ *  a mistake. CANCEL_FAILOVER_JOB cancels a job in flight, which no walk at rest can do. */
 export const OPERATOR_EVENTS: Readonly<Record<OperatorEvent, ScenarioOperation['op']>> = {
   PLANNED_FAILOVER: 'planned-failover',
   UNPLANNED_FAILOVER: 'unplanned-failover',
@@ -22,6 +33,8 @@ export const OPERATOR_EVENTS: Readonly<Record<OperatorEvent, ScenarioOperation['
   RESUME: 'resume',
   TEST_FAILOVER: 'test-failover',
   TEST_CLEANUP: 'test-cleanup',
+  CANCEL_FAILOVER: 'cancel-failover',
+  CANCEL_RESYNC: 'cancel-resync',
 };
 export const OPERATOR_EVENT_TYPES = Object.keys(OPERATOR_EVENTS) as OperatorEvent[];
 
@@ -88,5 +101,8 @@ export function mistakeName(snapshot: LifecycleSnapshot, type: OperatorEvent): s
   if (type === 'COMMIT' && state !== 'failedOver') return 'commit without failover';
   if (type === 'TEST_FAILOVER' && snapshot.matches({ protected: 'testing' })) return 'second test failover';
   if (type === 'TEST_CLEANUP') return 'test cleanup without a test';
+  if (type === 'CANCEL_FAILOVER' && state === 'failedOver') return 'cancel of a planned failover';
+  if (type === 'CANCEL_FAILOVER' && state === 'committed') return 'cancel after commit';
+  if (type === 'CANCEL_RESYNC') return 'cancel without a resync';
   return `${OPERATOR_EVENTS[type]} while ${state}`;
 }

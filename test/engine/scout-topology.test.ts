@@ -68,3 +68,38 @@ describe('Scout topology validation (DOMAIN.md rules 16-17)', () => {
     ]);
   });
 });
+
+describe('master target operational constraints (DOMAIN.md rule 25)', () => {
+  const withMt = (settings: Partial<ScoutTopology['scout']['masterTargets'][number]>): ScoutTopology => {
+    const topology = base(2, 1, true);
+    return { ...topology, scout: { ...topology.scout, masterTargets: topology.scout.masterTargets.map((mt, i) => (i === 0 ? { ...mt, ...settings } : mt)) } };
+  };
+
+  it('accepts the supported settings, stated or left out', () => {
+    expect(validateScoutTopology(base(2, 1, true))).toEqual([]);
+    expect(validateScoutTopology(withMt({ hasSnapshots: false, storageVMotion: false, scsiController: 'lsi-logic-sas', diskEnableUuid: true, vmfsDatastores: 2 }))).toEqual([]);
+  });
+
+  it('rejects each unsupported setting with a message naming the master target', () => {
+    const cases: Array<[Partial<ScoutTopology['scout']['masterTargets'][number]>, string, RegExp]> = [
+      [{ hasSnapshots: true }, 'hasSnapshots', /master target "mt-b1" has snapshots/],
+      [{ storageVMotion: true }, 'storageVMotion', /master target "mt-b1" allows Storage vMotion/],
+      [{ scsiController: 'paravirtual' }, 'scsiController', /master target "mt-b1" uses a paravirtual SCSI controller: a master target supports LSI Logic only/],
+      [{ diskEnableUuid: false }, 'diskEnableUuid', /master target "mt-b1" has disk.EnableUUID off/],
+      [{ vmfsDatastores: 0 }, 'vmfsDatastores', /master target "mt-b1" reaches no VMFS datastore/],
+    ];
+    for (const [settings, field, message] of cases) {
+      const errors = validateScoutTopology(withMt(settings));
+      expect(errors).toHaveLength(1);
+      expect(errors[0].field).toBe(`topology.scout.masterTargets[0].${field}`);
+      expect(errors[0].message).toMatch(message);
+    }
+  });
+
+  it('checks the primary-site master target failback uses too, and the lab refuses to build', () => {
+    const topology = base(1, 1, true);
+    const failbackMt: ScoutTopology = { ...topology, scout: { ...topology.scout, masterTargets: topology.scout.masterTargets.map((mt) => (mt.host === 'mt-a1' ? { ...mt, scsiController: 'buslogic' } : mt)) } };
+    expect(validateScoutTopology(failbackMt).map((e) => e.message)).toEqual(['master target "mt-a1" uses a buslogic SCSI controller: a master target supports LSI Logic only']);
+    expect(() => buildScoutLab({ seed: 1, topology: failbackMt, blockSizeBytes: MiB, workload: workloadProfile(), tick: 60_000_000 as never })).toThrow(/mt-a1.*LSI Logic/);
+  });
+});

@@ -31,7 +31,8 @@ const CASES: readonly Case[] = [
   { file: 'app-consistent-not-below-points.yaml', at: '10:23', fragment: 'policy.appConsistentEvery: must be below additionalRecoveryPoints (2), got 4' },
   { file: 'timeline-key-typo.yaml', at: '9:48', fragment: 'timeline.0: unknown key "shutDownAndSinc", did you mean "shutDownAndSync"?' },
   { file: 'scout-master-target-over-60-disks.yaml', at: '8:7', fragment: 'scout.masterTargets.0: master target "mt-b1" would hold 61 disks (59 protected + 2 of its own); a master target holds at most 60' },
-  { file: 'scout-test-failover-refused.yaml', at: '8:19', fragment: 'timeline.0.op: test failover is not supported for provider inmage-scout' },
+  { file: 'scout-edit-vhd-offline-refused.yaml', at: '8:19', fragment: 'timeline.0.op: edit-vhd-offline is a Hyper-V operation; it is not supported for provider inmage-scout' },
+  { file: 'scout-master-target-snapshots.yaml', at: '9:47', fragment: 'scout.masterTargets.0.hasSnapshots: master target "mt-b1" has snapshots: a master target must have none' },
   { file: 'partition-with-for.yaml', at: '9:69', fragment: 'a partition lasts until the end of the safety phase; use a "clog" fault' },
 ];
 

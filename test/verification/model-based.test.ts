@@ -104,6 +104,44 @@ class EngineDriver {
     this.lab.world.applyFaults([{ at: this.lab.world.now(), fault: { kind: 'host-crash', host, restartAfter: minutes(1) } }]);
   }
 
+  /** Cancels a failover job in flight (rule 11). From protected: a planned failover whose final
+   *  sync waits behind a clogged WAN; elsewhere: an unplanned failover, cancelled at once. The
+   *  VM then runs again where it ran, unreplicated. */
+  cancelFailoverJob(): void {
+    const c = this.controller;
+    const planned = this.controller.stateOf(VM).value === 'protected';
+    let original: OperationResult | null = null;
+    if (planned) {
+      this.lab.world.applyFaults([{ at: this.lab.world.now(), fault: { kind: 'clog', link: 'wan', duration: minutes(3) } }]);
+      c.plannedFailover(VM, (result) => (original = result));
+      const job = c.jobs.all().at(-1)!;
+      for (let i = 0; i < 600 && job.steps.at(-1)?.name !== 'send the final changes'; i++) this.advance(seconds(1));
+    } else {
+      this.shutDownActiveVm();
+      c.unplannedFailover(VM, {}, (result) => (original = result));
+    }
+    this.operate((done) => c.cancelFailover(VM, done));
+    expect(original).toMatchObject({ ok: false, job: { status: 'cancelled' } });
+    this.advance(minutes(4)); // the clog ends
+    let started = false;
+    this.lab.world.management.request(c.hostsOf(VM).active, 'hvr', { op: 'start-vm', vmId: VM }, () => (started = true));
+    while (!started) this.advance(seconds(1));
+  }
+
+  /** After a cancelled failover the writes of the failed-over VM are gone: the VM is its image on
+   *  the active site again (until another failover boots it elsewhere). */
+  rebaseOnActive(): void {
+    const { world } = this.lab;
+    const host = this.controller.hostsOf(VM).active;
+    world.guest(VM).truths.forEach((truth, i) => truth.rebase(world.now(), contentOf(world.disk(VM, i, host))));
+  }
+
+  /** Cancels the running resync; the WAN clogs first so that it is still running. */
+  cancelResync(): void {
+    this.lab.world.applyFaults([{ at: this.lab.world.now(), fault: { kind: 'clog', link: 'wan', duration: minutes(2) } }]);
+    this.operate((done) => this.controller.cancelResync(VM, done));
+  }
+
   shutDownActiveVm(): void {
     let answered = false;
     this.lab.world.management.request(this.controller.hostsOf(VM).active, 'hvr', { op: 'shutdown-vm', vmId: VM }, () => (answered = true));
@@ -152,7 +190,7 @@ class EngineDriver {
     const runningOn = this.lab.world.guest(VM).runningOn;
     switch (top) {
       case 'unprotected':
-        if (this.lastEvent === 'DISABLE') expect([primary, replicaSession]).toEqual([undefined, undefined]);
+        if (this.lastEvent === 'DISABLE' || this.lastEvent === 'CANCEL_FAILOVER_JOB') expect([primary, replicaSession]).toEqual([undefined, undefined]);
         break;
       case 'protected':
       case 'initialReplication':
@@ -168,6 +206,10 @@ class EngineDriver {
         break;
       case 'failedOver':
         expect(runningOn).toBe(replica);
+        break;
+      case 'failoverCancelled':
+        expect(runningOn).toBeNull();
+        expect((replicaSession as ReplicaSession).status.phase).toBe('failover-cancelled');
         break;
       case 'committed':
         expect(runningOn).toBe(active);
@@ -218,6 +260,12 @@ function parameters(driver: EngineDriver): TestParam<Snapshot, Event> {
       COMMIT: on('COMMIT', () => driver.operate((done) => c.commit(VM, done))),
       REVERSE_REPLICATE: on('REVERSE_REPLICATE', () => driver.operate((done) => c.reverseReplicate(VM, done))),
       DISABLE: on('DISABLE', () => driver.operate((done) => c.disable(VM, done))),
+      CANCEL_RESYNC: on('CANCEL_RESYNC', () => driver.cancelResync()),
+      CANCEL_FAILOVER: on('CANCEL_FAILOVER', () => {
+        driver.operate((done) => c.cancelFailover(VM, done));
+        driver.rebaseOnActive();
+      }),
+      CANCEL_FAILOVER_JOB: on('CANCEL_FAILOVER_JOB', () => driver.cancelFailoverJob()),
     },
   };
 }

@@ -76,6 +76,11 @@ export class BulkCopy {
     return this.finished;
   }
 
+  /** The bulk-complete went out: the replica may be merging (a resync's point of no return). */
+  get isCompleting(): boolean {
+    return this.completing;
+  }
+
   receive(message: HvrMessage): void {
     if (this.finished) return;
     if (message.type === 'bulk-ack' && message.generation === this.generation) this.onAck(message.id);

@@ -137,9 +137,24 @@ export class HyperVReplicaService implements ManagedService {
       case 'failover': {
         const session = this.sessions.get(request.vmId);
         if (!(session instanceof ReplicaSession)) return done({ ok: false, error: `${request.vmId} is not a replica here` });
-        session.failover(request.pointId, (result) => done(result.ok ? { ok: true, value: result.point } : result));
+        session.failover(request.pointId, request.discardable === true, (result) => done(result.ok ? { ok: true, value: result.point } : result));
         return;
       }
+      case 'commit-failover': {
+        const session = this.sessions.get(request.vmId);
+        // After a planned failover this host already runs the reverse primary: nothing to merge.
+        if (session instanceof PrimarySession) return done({ ok: true });
+        if (session === undefined) return done({ ok: false, error: `no replication of ${request.vmId} on ${this.ports.hostId}` });
+        return done(session.commitFailover());
+      }
+      case 'cancel-failover': {
+        const session = this.sessions.get(request.vmId);
+        if (!(session instanceof ReplicaSession)) return done({ ok: false, error: `${request.vmId} has no failed-over replica here` });
+        session.cancelFailover(done);
+        return;
+      }
+      case 'cancel-resync':
+        return done(this.withPrimary(request.vmId, (s) => s.cancelResync()));
       case 'test-failover': {
         const session = this.sessions.get(request.vmId);
         if (!(session instanceof ReplicaSession)) return done({ ok: false, error: `${request.vmId} has no replica here` });

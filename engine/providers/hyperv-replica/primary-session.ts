@@ -349,6 +349,22 @@ export class PrimarySession {
     return { ok: true };
   }
 
+  /** Cancel a resync before its merge (DOMAIN.md rule 7): back to resync-required; the staged
+   *  blocks on the replica are dropped by the next resync, which starts from zero. */
+  cancelResync(): { ok: true } | { ok: false; error: string } {
+    if (this.phase !== 'resyncing') return { ok: false, error: `no resync is running (${this.phase})` };
+    if (this.bulk?.isCompleting === true) return { ok: false, error: 'the resync is merging on the replica (its point of no return): it can no longer be cancelled' };
+    this.stopTracking();
+    this.bulk = null;
+    this.shipping = null;
+    this.retx.clear();
+    this.resyncReason = 'resync-cancelled';
+    this.phase = 'resync-required';
+    this.persist();
+    this.invariants();
+    return { ok: true };
+  }
+
   // --- pause and resume ------------------------------------------------------------------------
 
   pause(): { ok: true } | { ok: false; error: string } {

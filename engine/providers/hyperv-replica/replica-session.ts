@@ -1,6 +1,8 @@
 // The replica side of one protected VM (DOMAIN.md rules 1, 3, 4, 6, 7, 9, 10): receives whole
 // logs, applies them strictly in sequence (an out-of-sequence log forces resync), keeps the
 // recovery history, answers bulk copies and block compares, and fails over to a chosen point.
+// An unplanned failover runs on a discardable layer (failover-layer.ts) and keeps the recovery
+// history until commit, so that it can be cancelled and repeated to another point (rule 10).
 // Every reply is idempotent: duplicated or resent requests get the same answer again.
 import { assert, type Instant } from '../../../model/index.js';
 import type { Payload } from '../../ports.js';
@@ -11,8 +13,10 @@ import type { PersistedSession, SessionConfig, SessionContext } from './session-
 import { plantedBugs } from '../../planted-bugs.js';
 import { TestDisk } from './test-disk.js';
 import type { MediaContents } from './bulk-copy.js';
+import { FailoverLayer } from './failover-layer.js';
 
-type ReplicaPhase = 'receiving' | 'applying' | 'merging' | 'failing-over' | 'failed-over' | 'stopped';
+type ReplicaPhase = 'receiving' | 'applying' | 'merging' | 'failing-over' | 'failed-over' | 'failover-cancelled' | 'stopped';
+type Outcome = { ok: true } | { ok: false; error: string };
 
 export class ReplicaSession {
   private phase: ReplicaPhase = 'receiving';
@@ -31,6 +35,9 @@ export class ReplicaSession {
   private bulkMode: 'full' | 'compare' = 'full';
   /** Resync blocks held until the merge (the point of no return, DOMAIN.md rule 7). */
   private staged: Array<{ disk: number; start: number; payload: Payload }> = [];
+  /** The uncommitted unplanned failover's layer, and the point it restored. */
+  private layer: FailoverLayer | null = null;
+  private failedOverPointId: number | null = null;
 
   constructor(
     private readonly ctx: SessionContext,
@@ -62,7 +69,7 @@ export class ReplicaSession {
   }
 
   receive(message: HvrMessage): void {
-    if (this.phase === 'failed-over' || this.phase === 'stopped' || this.phase === 'failing-over' || this.phase === 'merging') return;
+    if (this.phase !== 'receiving' && this.phase !== 'applying') return; // failed over, cancelled (replication stopped), merging, stopped
     switch (message.type) {
       case 'log-chunk':
         return this.onLogChunk(message);
@@ -354,14 +361,17 @@ export class ReplicaSession {
   // --- failover --------------------------------------------------------------------------------
 
   /** Brings the replica disks to recovery point `pointId` (latest when null) and stops
-   *  accepting data. `done` gets the point used, or an error. */
-  failover(pointId: number | null, done: (result: { ok: true; point: RecoveryPointInfo } | { ok: false; error: string }) => void): void {
+   *  accepting data. `discardable` (an unplanned failover) keeps the change undoable until
+   *  commit; a planned failover reverses at once and keeps nothing. `done` gets the point used. */
+  failover(pointId: number | null, discardable: boolean, done: (result: { ok: true; point: RecoveryPointInfo } | { ok: false; error: string }) => void): void {
     if (this.phase === 'applying') {
       // A log is being applied: the disks are between two points until it ends.
-      this.afterApply = () => this.failover(pointId, done);
+      this.afterApply = () => this.failover(pointId, discardable, done);
       return;
     }
     if (this.phase === 'merging') return done({ ok: false, error: 'a resync is merging' });
+    if (this.phase === 'failed-over' || this.phase === 'failing-over') return done({ ok: false, error: 'the replica has already failed over: commit or cancel that failover first' });
+    if (this.phase === 'stopped') return done({ ok: false, error: 'replication of this VM was stopped' });
     if (!this.bulkComplete && this.bulkMode === 'full') return done({ ok: false, error: 'initial replication is not complete' });
     if (!this.bulkComplete) {
       this.staged = []; // an unplanned failover cancels the resync (DOMAIN.md rule 7)
@@ -372,13 +382,34 @@ export class ReplicaSession {
     const targetId = pointId ?? latest.id;
     const target = this.history.points().find((p) => p.id === targetId);
     if (target === undefined) return done({ ok: false, error: `no recovery point ${targetId}` });
-    const writes = this.history.restoreWrites(targetId)!;
+    const before = this.phase;
     this.phase = 'failing-over';
+    const restore = () => this.restorePoint(target, target.id === latest.id, discardable, done);
+    if (!discardable) return restore();
+    const layer = new FailoverLayer(this.ctx, this.config.diskCount);
+    this.layer = layer;
+    layer.capture((captured) => {
+      if (this.phase !== 'failing-over') return done({ ok: false, error: 'replication of this VM was stopped during the failover' });
+      if (captured.ok) return restore();
+      this.layer = null;
+      layer.release();
+      this.phase = before;
+      done(captured);
+    });
+  }
+
+  /** Writes the point's undo content over the latest image (through the layer, when there is one). */
+  private restorePoint(target: RecoveryPointInfo, isLatest: boolean, discardable: boolean, done: (result: { ok: true; point: RecoveryPointInfo } | { ok: false; error: string }) => void): void {
+    const writes = this.history.restoreWrites(target.id)!;
     const written = join(writes.length, () =>
       this.flushAll(() => {
-        this.history.truncateAfter(targetId);
+        // Stopped meanwhile (a cancelled failover job): the state file is gone; keep it gone.
+        if (this.phase !== 'failing-over') return done({ ok: false, error: 'replication of this VM was stopped during the failover' });
+        if (discardable) this.failedOverPointId = target.id;
+        else this.history.truncateAfter(target.id);
         this.phase = 'failed-over';
-        this.ctx.ports.tracer.mark(targetId === latest.id ? 'failover-latest-point' : 'failover-chosen-point');
+        this.ctx.ports.tracer.mark(isLatest ? 'failover-latest-point' : 'failover-chosen-point');
+        this.invariants();
         // Durably: a host restart must not turn the failed-over VM back into a replica.
         this.persist(() => done({ ok: true, point: target }));
       }),
@@ -386,8 +417,41 @@ export class ReplicaSession {
     for (const w of writes) this.ctx.device(w.disk).write(w.block, w.content, () => written());
   }
 
+  /** Commit (rule 10): the layer merges, the points other than the one failed over to go. */
+  commitFailover(): Outcome {
+    if (this.phase !== 'failed-over') return { ok: false, error: `there is no failover to commit (${this.phase})` };
+    this.layer?.merge();
+    this.layer = null;
+    if (this.failedOverPointId !== null) this.history.truncateAfter(this.failedOverPointId);
+    this.failedOverPointId = null;
+    this.history.clear();
+    this.ctx.ports.tracer.mark('failover-committed-on-replica');
+    this.invariants();
+    return { ok: true };
+  }
+
+  /** Cancel (rule 10): the failed-over VM is off; the layer is discarded, so the disks hold the
+   *  latest image again and every recovery point is exact again. Replication stays stopped. */
+  cancelFailover(done: (result: Outcome) => void): void {
+    if (this.phase !== 'failed-over') return done({ ok: false, error: `there is no failover to cancel (${this.phase})` });
+    const layer = this.layer;
+    if (layer === null) return done({ ok: false, error: `the failover of ${this.config.vmId} cannot be cancelled: its discardable layer did not survive a restart of ${this.ctx.ports.hostId}` });
+    if (this.ctx.ports.hypervisor.isRunning(this.config.vmId)) return done({ ok: false, error: 'the failed-over VM is running: shut it down first' });
+    layer.discard((result) => {
+      if (!result.ok) return done(result);
+      if (this.phase !== 'failed-over') return done({ ok: false, error: 'replication of this VM was stopped during the cancel' });
+      this.layer = null;
+      this.failedOverPointId = null;
+      this.phase = 'failover-cancelled';
+      this.invariants();
+      this.persist(() => done({ ok: true }));
+    });
+  }
+
   stop(): void {
     this.phase = 'stopped';
+    this.layer?.release();
+    this.layer = null;
     if (this.testDisks !== null) this.ctx.ports.hypervisor.deleteTestVm(this.config.vmId, () => undefined);
     this.testDisks = null;
   }
@@ -422,6 +486,9 @@ export class ReplicaSession {
   invariants(): void {
     this.history.invariants();
     assert(this.appliedSeq >= 0, 'replica: negative applied sequence');
+    assert(this.layer === null || this.phase === 'failing-over' || this.phase === 'failed-over', `replica: a failover layer in phase ${this.phase}`);
+    assert(this.failedOverPointId === null || this.layer !== null, 'replica: a failed-over point without its layer');
+    this.layer?.invariants();
   }
 }
 

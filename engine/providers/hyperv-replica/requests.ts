@@ -21,7 +21,11 @@ export type HvrRequest =
   | { readonly op: 'pause'; readonly vmId: string }
   | { readonly op: 'resume'; readonly vmId: string }
   | { readonly op: 'prepare-planned-failover'; readonly vmId: string }
-  | { readonly op: 'failover'; readonly vmId: string; readonly pointId: number | null }
+  /** `discardable`: keep the failover undoable until commit (unplanned failover, rule 10). */
+  | { readonly op: 'failover'; readonly vmId: string; readonly pointId: number | null; readonly discardable?: boolean }
+  | { readonly op: 'commit-failover'; readonly vmId: string }
+  | { readonly op: 'cancel-failover'; readonly vmId: string }
+  | { readonly op: 'cancel-resync'; readonly vmId: string }
   | { readonly op: 'test-failover'; readonly vmId: string; readonly pointId: number | null; readonly network: 'none' | 'isolated' }
   | { readonly op: 'test-cleanup'; readonly vmId: string }
   | { readonly op: 'remove'; readonly vmId: string }

@@ -14,7 +14,12 @@
 // that later instant, and every write in between is in the stream too. So once every region of
 // the scope is compared and its differing blocks shipped, the replica equals the source at the
 // position of the resync-end record.
-import { assert, type Duration, type Instant, type ScoutPolicy } from '../../../model/index.js';
+//
+// Scheduling (rule 22): a full resync a trigger forced (crash, disk resize, lost cache) compares
+// every block, so an automatic one waits for the policy's off-hours window; until then the pair
+// stays in bitmap mode, tracking. The user's resync starts at once. Initial replication and the
+// catch-up of a bitmap (only the blocks written during an outage) are not held.
+import { assert, insideResyncWindow, type Duration, type Instant, type ScoutPolicy } from '../../../model/index.js';
 import type { Frame, HostPorts, ObservableBlockDevice, Payload, TimerId } from '../../ports.js';
 import { Retransmitter } from '../../data-plane/retransmitter.js';
 import { plantedBugs } from '../../planted-bugs.js';
@@ -100,6 +105,9 @@ export class AgentPair {
   private lastThrottledAt: Instant | null = null;
   private readonly tags: TagScheduler;
   private drainWaiters: Array<() => void> = [];
+  /** The user asked for the pending resync: it does not wait for the off-hours window. */
+  private resyncForced = false;
+  private deferralMarked = false;
   readonly stats = { writesCaptured: 0, batchesSent: 0, batchesAcked: 0, bytesAcked: 0, bitmapEntries: 0, resyncs: 0, resyncBlocksShipped: 0, throttles: 0, lastAckedSealedAt: null as Instant | null };
 
   constructor(
@@ -331,7 +339,29 @@ export class AgentPair {
       this.ctx.ports.tracer.mark('resync-waits-for-ps-cache');
       return;
     }
+    if (this.resyncDeferred) {
+      if (!this.deferralMarked) this.ctx.ports.tracer.mark('resync-deferred-to-off-hours');
+      this.deferralMarked = true;
+      return;
+    }
     this.startResync(this.resyncScope ?? 'bitmap', this.pendingReason);
+  }
+
+  /** Whether the pending resync waits for the off-hours window (see the scheduling note above). */
+  get resyncDeferred(): boolean {
+    const window = this.config.policy.resyncWindow;
+    if (this.phase !== 'bitmap' || this.resyncScope !== 'full' || this.resyncForced || window === null) return false;
+    if (this.pendingReason === 'initial-replication') return false;
+    return !insideResyncWindow(window, this.ctx.ports.clock.now());
+  }
+
+  /** The user's resync: the pending one starts as soon as the process server has room. */
+  forceResync(): void {
+    this.resyncForced = true;
+    if (this.phase !== 'bitmap' || this.paused) return;
+    if (this.probeTimer !== null) this.ctx.ports.clock.cancelTimer(this.probeTimer);
+    this.probeTimer = null;
+    this.scheduleProbe(0 as Duration);
   }
 
   /** Everything must be compared again (cache lost, disk resized, operator request). */
@@ -352,6 +382,9 @@ export class AgentPair {
     if (this.probeTimer !== null) this.ctx.ports.clock.cancelTimer(this.probeTimer);
     this.probeTimer = null;
     this.phase = 'resyncing';
+    if (this.deferralMarked) this.ctx.ports.tracer.mark(this.resyncForced ? 'resync-forced-by-user' : 'resync-started-off-hours');
+    this.resyncForced = false;
+    this.deferralMarked = false;
     this.resyncScope = scope;
     this.resyncReason = reason;
     this.stats.resyncs++;
@@ -509,6 +542,7 @@ export class AgentPair {
       regionsInProgress: this.regions.size,
       unackedBatches: this.unacked.length,
       resyncScope: this.resyncScope,
+      resyncDeferred: this.resyncDeferred,
       tagFailures: this.tags.appFailures,
       ...this.stats,
     };

@@ -7,9 +7,17 @@
 // confirmed to the process server. So a crash of the master target loses nothing it confirmed,
 // and a half-applied batch is applied again from the same undo. Recovery rolls a replica back to
 // any instant in the retention window, to the newest tag, or to a named tag, then detaches the
-// disks so the machine can boot at the recovery site.
+// disks so the machine can boot at the recovery site. A test failover boots a test copy from a
+// recovery point over differencing disks: the stream keeps landing on the replica, each block it
+// overwrites is first preserved for the test copy (from the same undo read the journal gets), so
+// the copy sees the point while neither the replica nor the journal ever sees the copy's writes.
+//
+// Fault model: a crash loses the in-memory apply state and the test copy (its VM dies with the
+// host); what was confirmed is on the replica and the journal index, synced. A replica read that
+// fails leaves no undo: the instants before it become unrecoverable (the window moves past it).
 import { assert, type Instant, type ScoutPolicy } from '../../../model/index.js';
-import type { BlockDevice, Frame, HostPorts, ManagedService, Payload, Transport } from '../../ports.js';
+import type { BlockDevice, Frame, HostPorts, Hypervisor, ManagedService, Payload, Transport } from '../../ports.js';
+import { TestDisk } from '../hyperv-replica/test-disk.js';
 import { open, seal } from '../../data-plane/envelope.js';
 import { readStates } from '../../data-plane/persisted-states.js';
 import { coalesce, join, type BlockWrite } from '../../data-plane/coalesce.js';
@@ -30,6 +38,9 @@ const TAG_WAIT_STEP = 1_000_000;
 const encoder = new TextEncoder();
 
 export const retentionVolumeId = (hostId: string): string => `retention@${hostId}`;
+
+/** What a master target gets from its host: the ESXi host under it boots test copies. */
+export type MasterTargetPorts = HostPorts & { readonly hypervisor: Hypervisor };
 
 interface PairConfig {
   readonly vmId: string;
@@ -81,6 +92,10 @@ class MtPair {
   /** The newest journaled segment before a restart: it may be half applied. */
   uncertain: { generation: number; seq: number; segment: number; spanEnd: number } | null = null;
   afterApply: Array<() => void> = [];
+  /** The disks of the running test copy (differencing layers over the replica), if any. */
+  test: TestDisk[] | null = null;
+  /** A test copy is being built from the journal: applying waits so the point stays intact. */
+  preparingTest = false;
   readonly stats = { batchesApplied: 0, writesApplied: 0, blocksApplied: 0, undoBlocks: 0, comparesAnswered: 0 };
 
   constructor(
@@ -144,7 +159,7 @@ export class MasterTargetService implements ManagedService {
   private readonly retentionQueue: RetentionJob[] = [];
   private retentionBusy = false;
 
-  constructor(private readonly ports: HostPorts) {
+  constructor(private readonly ports: MasterTargetPorts) {
     this.volume = ports.device(retentionVolumeId(ports.hostId));
     this.journal = new RetentionJournal(this.volume.blockCount, (pair, at, cause) => this.onPurged(pair, at, cause));
     this.transport = ports.transport(SCOUT_MT_SERVICE);
@@ -244,7 +259,7 @@ export class MasterTargetService implements ManagedService {
   }
 
   private pump(pair: MtPair): void {
-    if (pair.applying || pair.state !== 'active') return;
+    if (pair.applying || pair.preparingTest || pair.state !== 'active') return;
     const u = pair.uncertain;
     let next = u === null ? undefined : pair.waiting.get(`${u.generation}:${u.seq}`);
     if (next === undefined) next = pair.waiting.get(`${pair.appliedGeneration}:${pair.appliedSeq + 1}`);
@@ -296,6 +311,7 @@ export class MasterTargetService implements ManagedService {
           for (const r of segment.data) newest = Math.max(newest, r.at);
           pair.purged(newest);
         }
+        if (pair.test !== null) this.preserveForTest(pair.test, segment.data, undo);
         this.journalSegment(pair, segment.data, undo, record, () => {
           pair.applyEvents(segment.events);
           this.writeReplica(pair, segment.data, afterWrites);
@@ -354,6 +370,24 @@ export class MasterTargetService implements ManagedService {
         else for (let b = 0; b < run.count; b++) current.set(run.disk * DISK_STRIDE + run.start + b, run.count === 1 ? result.value : codec.slice(result.value, b, 1));
         arrived();
       });
+    }
+  }
+
+  /** Keeps, for the test copy, the content each block had before this segment overwrites it
+   *  (the first record touching a block carries it; later ones are ignored by the disk). */
+  private preserveForTest(test: readonly TestDisk[], data: Segment['data'], undo: Payload[] | null): void {
+    if (undo === null) {
+      if (data.length > 0) this.ports.tracer.mark('scout-test-copy-preserve-failed');
+      return;
+    }
+    const codec = this.ports.codec;
+    for (let i = 0; i < data.length; i++) {
+      const record = data[i];
+      const disk = test[record.disk];
+      const count = record.payload.blockCount;
+      for (let b = 0; b < count; b++) {
+        if (disk.needsPreserve(record.start + b)) disk.preserve(record.start + b, count === 1 ? undo[i] : codec.slice(undo[i], b, 1));
+      }
     }
   }
 
@@ -493,6 +527,7 @@ export class MasterTargetService implements ManagedService {
 
   private recover(pair: MtPair, target: RecoveryTarget, deadline: number, done: (response: ScoutResponse) => void): void {
     if (pair.state !== 'active') return done({ ok: false, error: `${pair.config.vmId} is ${pair.state} on ${this.ports.hostId}` });
+    if (pair.test !== null || pair.preparingTest) return done({ ok: false, error: `a test failover of ${pair.config.vmId} is running: clean it up first` });
     if (pair.applying) {
       pair.afterApply.push(() => this.recover(pair, target, deadline, done));
       return;
@@ -553,6 +588,65 @@ export class MasterTargetService implements ManagedService {
     });
   }
 
+  // --- test failover -----------------------------------------------------------------------------
+
+  /** Boots the test copy: differencing disks over the replica holding, for each block changed
+   *  since the point, its content at the point (the oldest undo newer than it wins). */
+  private startTest(pair: MtPair, target: RecoveryTarget, network: 'none' | 'isolated', done: (response: ScoutResponse) => void): void {
+    if (pair.state !== 'active') return done({ ok: false, error: `${pair.config.vmId} is ${pair.state} on ${this.ports.hostId}` });
+    if (pair.test !== null || pair.preparingTest) return done({ ok: false, error: `a test failover of ${pair.config.vmId} is already running` });
+    if (pair.applying) {
+      pair.afterApply.push(() => this.startTest(pair, target, network, done));
+      return;
+    }
+    const resolved = this.resolve(pair, target);
+    if (typeof resolved === 'string') return done({ ok: false, error: resolved });
+    pair.preparingTest = true;
+    this.pointContent(pair, resolved.at, (perDisk) => {
+      const disks = pair.devices.map((device, d) => new TestDisk(device, this.ports.codec, perDisk[d]));
+      this.ports.hypervisor.startTestVm(pair.config.vmId, disks, network, (started) => {
+        pair.preparingTest = false;
+        if (started.ok && pair.state === 'active') pair.test = disks;
+        this.pump(pair);
+        if (!started.ok) return done({ ok: false, error: `the test copy did not boot: ${started.reason}` });
+        this.ports.tracer.mark(`scout-test-failover-${target.kind}`);
+        done({ ok: true, value: { recoveredAt: resolved.at, tag: resolved.tag } });
+      });
+    });
+  }
+
+  /** Per disk, the content at `at` of every block written since (read from the retention volume). */
+  private pointContent(pair: MtPair, at: Instant, done: (perDisk: Array<Map<number, Payload>>) => void): void {
+    const entries = this.journal.newerThan(pair.config.index, at);
+    const perDisk = pair.devices.map(() => new Map<number, Payload>());
+    const payloads: Payload[] = new Array(entries.length);
+    const codec = this.ports.codec;
+    const read = join(entries.length, () => {
+      // Newest first: the oldest undo of a block is set last and wins.
+      entries.forEach((e, i) => {
+        for (let b = 0; b < e.count; b++) perDisk[e.disk].set(e.start + b, e.count === 1 ? payloads[i] : codec.slice(payloads[i], b, 1));
+      });
+      done(perDisk);
+    });
+    entries.forEach((entry, i) => {
+      this.volume.read(entry.offset, entry.count, (result) => {
+        assert(result.ok, `master target ${this.ports.hostId}: the retention volume failed a read`);
+        payloads[i] = result.value;
+        read();
+      });
+    });
+  }
+
+  /** Deletes the test copy and its differencing disks: nothing it wrote survives. */
+  private endTest(pair: MtPair | undefined, vmId: string, done: (response: ScoutResponse) => void): void {
+    if (pair === undefined || pair.test === null) this.ports.tracer.mark('scout-test-failover-already-gone');
+    this.ports.hypervisor.deleteTestVm(vmId, () => {
+      if (pair !== undefined) pair.test = null;
+      this.ports.tracer.mark('scout-test-failover-cleaned-up');
+      done({ ok: true });
+    });
+  }
+
   // --- management --------------------------------------------------------------------------------
 
   handleRequest(request: unknown, done: (response: unknown) => void): void {
@@ -599,10 +693,19 @@ export class MasterTargetService implements ManagedService {
         this.ports.fs.remove(`${PAIRS_DIR}/${request.vmId}.json`, () => done({ ok: true }));
         return;
       }
+      case 'test-failover': {
+        const pair = this.pairs.get(request.vmId);
+        if (pair === undefined) return done({ ok: false, error: `${request.vmId} is not protected on ${this.ports.hostId}` });
+        return this.startTest(pair, request.target, request.network, done);
+      }
+      case 'test-cleanup':
+        return this.endTest(this.pairs.get(request.vmId), request.vmId, done);
     }
   }
 
   private dropPair(pair: MtPair): void {
+    if (pair.test !== null) this.ports.hypervisor.deleteTestVm(pair.config.vmId, () => undefined);
+    pair.test = null;
     pair.state = 'removed';
     this.journal.forget(pair.config.index);
     this.pairs.delete(pair.config.vmId);
@@ -623,6 +726,7 @@ export class MasterTargetService implements ManagedService {
       spans: pair.spans.map((s) => [s.from, s.to]),
       tags: pair.tags.length,
       latestTag,
+      testing: pair.test !== null,
       ...pair.stats,
     };
   }
@@ -630,6 +734,17 @@ export class MasterTargetService implements ManagedService {
   /** The tags of a pair (for tests and reports). */
   tagsOf(vmId: string): readonly TagInfo[] {
     return this.pairs.get(vmId)?.tags ?? [];
+  }
+
+  /** The disks of the running test copy of `vmId` (what its test VM reads and writes), or null. */
+  testDisksOf(vmId: string): readonly BlockDevice[] | null {
+    return this.pairs.get(vmId)?.test ?? null;
+  }
+
+  /** The key of a pair's entries in the retention journal (`journal.newerThan(index, at)`), or
+   *  null when the pair is not here: what a checker needs to rebuild a point from the journal. */
+  journalIndexOf(vmId: string): number | null {
+    return this.pairs.get(vmId)?.config.index ?? null;
   }
 
   statusOf(vmId: string) {

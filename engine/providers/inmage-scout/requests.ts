@@ -28,7 +28,9 @@ export type AgentRequest =
   | { readonly op: 'status-all' }
   | { readonly op: 'pause'; readonly vmId: string }
   | { readonly op: 'resume'; readonly vmId: string }
-  | { readonly op: 'start-resync'; readonly vmId: string; readonly reason: string }
+  /** `forced`: the user asked, so it starts now; else a full resync waits for the off-hours
+   *  window of the policy (rule 22). */
+  | { readonly op: 'start-resync'; readonly vmId: string; readonly reason: string; readonly forced: boolean }
   | { readonly op: 'disk-resized'; readonly vmId: string }
   | { readonly op: 'prepare-planned-failover'; readonly vmId: string }
   | { readonly op: 'remove'; readonly vmId: string }
@@ -73,4 +75,7 @@ export type MasterTargetRequest =
       /** Wait (up to this long) for a named tag still on its way (planned failover). */
       readonly waitMicros?: number;
     }
-  | { readonly op: 'remove-pair'; readonly vmId: string };
+  | { readonly op: 'remove-pair'; readonly vmId: string }
+  /** Boots a test copy from a recovery point; the replica and its journal stay untouched. */
+  | { readonly op: 'test-failover'; readonly vmId: string; readonly target: RecoveryTarget; readonly network: 'none' | 'isolated' }
+  | { readonly op: 'test-cleanup'; readonly vmId: string };

@@ -125,6 +125,7 @@ export class UnifiedAgentService implements ManagedService {
         return done(this.withPair(request.vmId, (p) => p.resume(), false));
       case 'start-resync':
         return done(this.withPair(request.vmId, (p) => {
+          if (request.forced) p.forceResync();
           if (p.currentPhase === 'streaming') p.requireFullResync(request.reason);
           else if (p.currentPhase === 'bitmap') p.resume();
         }));
