@@ -12,7 +12,7 @@ import type { Clock, ManagementChannel, TimerId, Tracer } from '../ports.js';
 import { xstateClock } from './xstate-clock.js';
 import { JobLog, type Job } from './jobs.js';
 import { JobSteps } from './job-steps.js';
-import { RecoveryPlanRunner, type PlanKind, type PlanRun, type RecoveryPlan } from './recovery-plan.js';
+import { planItemOperations, RecoveryPlanRunner, type PlanKind, type PlanRun, type RecoveryPlan } from './recovery-plan.js';
 import { HVR_SERVICE, type HvrRequest } from '../providers/hyperv-replica/requests.js';
 import type { RecoveryPointInfo } from '../providers/hyperv-replica/recovery-history.js';
 import { plantedBugs } from '../planted-bugs.js';
@@ -355,19 +355,18 @@ export class HyperVReplicaController {
 
   /** Runs a recovery plan (DOMAIN.md rule 14); `onEnd` gets the finished run. */
   runRecoveryPlan(plan: RecoveryPlan, kind: PlanKind, onEnd?: (run: PlanRun) => void): PlanRun {
-    const runner = new RecoveryPlanRunner(this.ports.clock, this.ports.tracer, this.jobs, {
-      failover: (planKind, item, done) => {
-        const state = this.items.has(item) ? this.stateOf(item).value : 'unknown';
-        if (this.items.has(item) && (state === 'failedOver' || state === 'committed') && planKind !== 'test') {
-          this.ports.tracer.mark('recovery-plan-item-skipped');
-          return done({ ok: true, job: this.jobs.start('skipped-already-failed-over', item) });
-        }
-        if (planKind === 'planned') this.plannedFailover(item, done);
-        else if (planKind === 'unplanned') this.unplannedFailover(item, {}, done);
-        else this.testFailover(item, {}, done);
+    const items = planItemOperations(
+      {
+        jobs: this.jobs,
+        isProtectedItem: (vmId) => this.items.has(vmId),
+        stateOf: (vmId) => this.stateOf(vmId),
+        plannedFailover: (vmId, done) => this.plannedFailover(vmId, done),
+        unplannedFailover: (vmId, done) => this.unplannedFailover(vmId, {}, done),
+        testFailover: (vmId, done) => this.testFailover(vmId, {}, done),
       },
-    });
-    return runner.run(plan, kind, onEnd);
+      this.ports.tracer,
+    );
+    return new RecoveryPlanRunner(this.ports.clock, this.ports.tracer, this.jobs, items).run(plan, kind, onEnd);
   }
 
   // --- status watching -------------------------------------------------------------------------
