@@ -102,7 +102,7 @@ export class ScenarioRun {
     const explicitEnable = new Set(operations.filter((o) => o.op === 'enable').map((o) => o.vm));
     world.startGuests();
     for (const vm of this.adapter.vms) {
-      if (!explicitEnable.has(vm.vmId)) this.operate({ at: 0, op: 'enable', vm: vm.vmId, point: 'latest', shutDownAndSync: false, expect: 'ok' });
+      if (!explicitEnable.has(vm.vmId)) this.operate({ at: 0, op: 'enable', vm: vm.vmId, point: 'latest', shutDownAndSync: false, on: 'active', expect: 'ok' });
     }
     for (const op of operations) world.kernel.scheduleAt(op.at as Instant, 'scenario:operation', () => this.operate(op));
     for (const event of this.scenario.timeline.filter(isPlanEvent)) world.kernel.scheduleAt(event.at as Instant, 'scenario:recovery-plan', () => this.runPlan(event));
@@ -156,8 +156,13 @@ export class ScenarioRun {
       case 'resync':
         return controller.resync(op.vm, done);
       case 'shutdown-vm':
-        return this.world.management.request(hosts.active, this.adapter.machineService, { op: 'shutdown-vm', vmId: op.vm }, () => undefined);
+        return this.world.management.request(op.on === 'active' ? hosts.active : this.oldPrimaryOf(op.vm), this.adapter.machineService, { op: 'shutdown-vm', vmId: op.vm }, () => undefined);
       case 'start-vm':
+        if (op.on === 'old-primary') {
+          // An administrator boots the old copy (no engine API does): a split brain.
+          if (!this.world.startStaleCopy(op.vm, this.oldPrimaryOf(op.vm))) this.violate('expectation', op.vm, `start-vm on the old primary at ${seconds(op.at)}s: the host is down, or the VM runs there`);
+          return;
+        }
         return this.world.management.request(hosts.active, this.adapter.machineService, { op: 'start-vm', vmId: op.vm }, () => undefined);
       case 'edit-vhd-offline': {
         // An administrator mounts the VHD on the host and changes a few blocks while the VM is off.
@@ -194,6 +199,12 @@ export class ScenarioRun {
   }
 
   // --- recovery plans --------------------------------------------------------------------------
+
+  /** The host of the VM's pair where it does not run now: its primary before the last failover. */
+  private oldPrimaryOf(vmId: string): string {
+    const { active, replica } = this.adapter.controller.hostsOf(vmId);
+    return this.world.guest(vmId).runningOn === active ? replica : active;
+  }
 
   private readonly planRuns = new Map<string, PlanRun>();
 

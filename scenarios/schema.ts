@@ -114,6 +114,11 @@ const Operation = z.strictObject({
   shutDownAndSync: z.boolean().default(false),
   /** InMage Scout unplanned failover: recover to this consistency tag (e.g. a group tag). */
   tag: z.string().min(1).optional(),
+  /** start-vm / shutdown-vm: on the host where the VM is active, or on its old primary (the
+   *  other host of its pair, where it ran before a failover). Starting it there after an
+   *  unplanned failover makes a stale copy, a split brain: reverse replication must be refused
+   *  until the copy is shut down. */
+  on: z.enum(['active', 'old-primary']).default('active'),
   /** What the operation must do: succeed, or be refused (an operator mistake). */
   expect: z.enum(['ok', 'refused']).default('ok'),
 });

@@ -1,4 +1,5 @@
-// The Hypervisor port of one host (Hyper-V): which VMs run here, clean shutdown and start, VSS.
+// The Hypervisor port of one host (Hyper-V): which VMs run here (the protected guest, or a stale
+// copy of it started after an unplanned failover), clean shutdown and start, VSS.
 //
 // Fault model: operations on a host that is down fail with host-down; completions are guarded
 // by the host's power epoch, so a crash in the middle of an operation drops its answer.
@@ -19,6 +20,9 @@ export class SimHypervisor implements Hypervisor {
     private readonly testVms: {
       start(vmId: string, hostId: string, disks: readonly BlockDevice[]): boolean;
       stop(vmId: string): void;
+      /** A stale copy of the VM (split brain) runs on this host. */
+      staleCopyHere(vmId: string): boolean;
+      stopStaleCopy(vmId: string): void;
     },
   ) {}
 
@@ -38,18 +42,24 @@ export class SimHypervisor implements Hypervisor {
   }
 
   isRunning(vmId: string): boolean {
-    return this.host.state === 'on' && this.guests.get(vmId)?.runningOn === this.host.hostId;
+    return this.host.state === 'on' && (this.guests.get(vmId)?.runningOn === this.host.hostId || this.testVms.staleCopyHere(vmId));
   }
 
   isGuestWriting(vmId: string): boolean {
     const guest = this.guests.get(vmId);
-    return this.host.state === 'on' && guest !== undefined && (guest.runningOn === this.host.hostId || guest.drainingOn === this.host.hostId);
+    if (this.host.state !== 'on' || guest === undefined) return false;
+    return guest.runningOn === this.host.hostId || guest.drainingOn === this.host.hostId || this.testVms.staleCopyHere(vmId);
   }
 
   shutdown(vmId: string, done: (result: VmPowerResult) => void): void {
     const answer = this.host.guard(done);
     const guest = this.guests.get(vmId);
     if (guest === undefined) return this.later(() => answer({ ok: false, reason: 'unknown-vm' }));
+    if (this.testVms.staleCopyHere(vmId)) {
+      this.testVms.stopStaleCopy(vmId);
+      this.kernel.schedule(GUEST_POWER_DELAY, 'hypervisor:vm-off', () => answer({ ok: true }));
+      return;
+    }
     if (guest.runningOn !== this.host.hostId) return this.later(() => answer({ ok: true }));
     guest.shutdown(() => this.kernel.schedule(GUEST_POWER_DELAY, 'hypervisor:vm-off', () => answer({ ok: true })));
   }

@@ -1,7 +1,9 @@
-// The guest of a test VM ("<name> - Test", DOMAIN.md rule 8): it boots from the disks the
-// engine hands over (differencing disks over a recovery point) and writes to them with its own
-// workload. Every id it writes is remembered, so a checker can prove none of them ever reaches
-// a replica or a primary disk (test-failover-isolation).
+// A guest beside the protected one: the guest of a test VM ("<name> - Test", DOMAIN.md rule 8),
+// booted from the disks the engine hands over (differencing disks over a recovery point), or a
+// stale copy of the VM started on its old primary host after an unplanned failover (split
+// brain). It writes to its disks with its own workload. Every id it writes is remembered, so a
+// checker can prove none of a test VM's ever reaches a replica or a primary disk
+// (test-failover-isolation), and that reverse replication erases a stale copy's.
 //
 // Fault model: none of its own; it dies with its host.
 import type { BlockDevice } from '../../engine/ports.js';
@@ -17,18 +19,20 @@ export class TestGuest implements WriteSink {
 
   constructor(
     readonly vmId: string,
+    /** The name the generator reports, e.g. "vm1 - Test". */
+    label: string,
     kernel: Kernel,
     random: RandomStream,
     private readonly writeIds: WriteIdAllocator,
     private readonly disks: readonly BlockDevice[],
     profile: WorkloadProfile,
     tick: number,
-    private readonly testIds: Set<number>,
+    private readonly writtenIds: Set<number>,
   ) {
     this.generator = new WorkloadGenerator(
       kernel,
       random,
-      { vmId: `${vmId} - Test`, disks: disks.map((d, i) => ({ diskIndex: i, blockCount: d.blockCount, blockSizeBytes: d.blockSizeBytes })) },
+      { vmId: label, disks: disks.map((d, i) => ({ diskIndex: i, blockCount: d.blockCount, blockSizeBytes: d.blockSizeBytes })) },
       profile,
       tick as never,
       this,
@@ -42,7 +46,7 @@ export class TestGuest implements WriteSink {
     const ids = new Uint32Array(count);
     for (let i = 0; i < count; i++) {
       ids[i] = first + i;
-      this.testIds.add(first + i);
+      this.writtenIds.add(first + i);
     }
     this.writes++;
     this.disks[disk].write(start, new SymbolicPayload(ids), (result) => {

@@ -148,6 +148,8 @@ export class World {
         new SimHypervisor(this.kernel, host, this.guests, (vmId) => this.disksByHost.get(spec.id)!.get(vmId) ?? [], {
           start: (vmId, hostId, disks) => this.startTestGuest(vmId, hostId, disks),
           stop: (vmId) => this.stopTestGuest(vmId),
+          staleCopyHere: (vmId) => this.staleCopyOn(vmId, spec.id),
+          stopStaleCopy: (vmId) => this.stopStaleCopy(vmId),
         }),
       );
     }
@@ -231,34 +233,71 @@ export class World {
     byVm.get(vmId)![index] = id;
   }
 
-  // --- test VMs --------------------------------------------------------------------------------
+  // --- test VMs and stale copies --------------------------------------------------------------
 
   /** Every write id a test VM ever wrote (none may reach a replica or primary disk). */
   readonly testWriteIds = new Set<number>();
   readonly testGuests = new Map<string, TestGuest>();
-  private testBoots = 0;
+  /** Every write id a stale copy wrote (reverse replication must erase them). */
+  readonly staleWriteIds = new Set<number>();
+  /** Stale copies by VM: the old primary VM started again after an unplanned failover. */
+  readonly staleCopies = new Map<string, { readonly guest: TestGuest; readonly hostId: string }>();
+  private sideBoots = 0;
+  private readonly sideStops = new Map<string, () => void>();
 
   private startTestGuest(vmId: string, hostId: string, disks: readonly BlockDevice[]): boolean {
     if (this.testGuests.has(vmId)) return false;
-    const profile = typeof this.options.workload === 'function' ? this.options.workload(vmId) : this.options.workload;
-    const random = this.random.fork(`test-guest/${vmId}/${this.testBoots++}`);
-    const guest = new TestGuest(vmId, this.kernel, random, this.writeIds, disks, profile, this.options.tick, this.testWriteIds);
-    this.testGuests.set(vmId, guest);
-    const host = this.host(hostId);
-    const unsubscribe = host.onPowerChange((state) => {
-      if (state === 'off') this.stopTestGuest(vmId);
-    });
-    this.testStops.set(vmId, unsubscribe);
+    this.testGuests.set(vmId, this.startSideGuest(`test/${vmId}`, vmId, `${vmId} - Test`, hostId, disks, this.testWriteIds));
     return true;
   }
-
-  private readonly testStops = new Map<string, () => void>();
 
   private stopTestGuest(vmId: string): void {
     this.testGuests.get(vmId)?.stop();
     this.testGuests.delete(vmId);
-    this.testStops.get(vmId)?.();
-    this.testStops.delete(vmId);
+    this.stopSideGuest(`test/${vmId}`);
+  }
+
+  /** An administrator (or the host's automatic start action) boots the VM's old copy on
+   *  `hostId`, which holds its disks but is no longer where the VM runs: a split brain the
+   *  engine must notice before it makes those disks a replica again. False when the VM runs
+   *  there, a copy runs already, the host is down or holds no disks of the VM. */
+  startStaleCopy(vmId: string, hostId: string): boolean {
+    const host = this.host(hostId);
+    const disks = (this.disksByHost.get(hostId)?.get(vmId) ?? []).map((id) => this.disks.get(id)!);
+    if (this.staleCopies.has(vmId) || this.guest(vmId).runningOn === hostId || host.state !== 'on' || disks.length === 0) return false;
+    const guest = this.startSideGuest(`stale/${vmId}`, vmId, `${vmId} (stale copy)`, hostId, disks, this.staleWriteIds);
+    this.staleCopies.set(vmId, { guest, hostId });
+    return true;
+  }
+
+  /** Whether a stale copy of `vmId` runs on `hostId`. */
+  staleCopyOn(vmId: string, hostId: string): boolean {
+    return this.staleCopies.get(vmId)?.hostId === hostId;
+  }
+
+  stopStaleCopy(vmId: string): void {
+    this.staleCopies.get(vmId)?.guest.stop();
+    this.staleCopies.delete(vmId);
+    this.stopSideGuest(`stale/${vmId}`);
+  }
+
+  private startSideGuest(key: string, vmId: string, label: string, hostId: string, disks: readonly BlockDevice[], writtenIds: Set<number>): TestGuest {
+    const profile = typeof this.options.workload === 'function' ? this.options.workload(vmId) : this.options.workload;
+    const random = this.random.fork(`${key.startsWith('test/') ? `test-guest/${vmId}` : `stale-copy/${vmId}`}/${this.sideBoots++}`);
+    const guest = new TestGuest(vmId, label, this.kernel, random, this.writeIds, disks, profile, this.options.tick, writtenIds);
+    // A side guest dies with its host.
+    const unsubscribe = this.host(hostId).onPowerChange((state) => {
+      if (state !== 'off') return;
+      if (key.startsWith('test/')) this.stopTestGuest(vmId);
+      else this.stopStaleCopy(vmId);
+    });
+    this.sideStops.set(key, unsubscribe);
+    return guest;
+  }
+
+  private stopSideGuest(key: string): void {
+    this.sideStops.get(key)?.();
+    this.sideStops.delete(key);
   }
 
   // --- software --------------------------------------------------------------------------------

@@ -106,6 +106,12 @@ export class HyperVReplicaService implements ManagedService {
         return;
       }
       case 'enable-replica': {
+        // Split-brain guard: a VM running here (its old copy, started again after an unplanned
+        // failover) writes to the disks a replica would overwrite. The operator shuts it down first.
+        if (this.ports.hypervisor.isRunning(request.vmId)) {
+          this.ports.tracer.mark('reverse-refused-old-primary-running');
+          return done({ ok: false, error: `${request.vmId} is running on ${this.ports.hostId}: shut it down before it becomes a replica` });
+        }
         const config = this.configFor(request.vmId, request.peerHost, request.epoch, request.policy);
         const inSync = request.inSyncAt !== undefined;
         const session = new ReplicaSession(
