@@ -1,8 +1,9 @@
 // `lab verify [--seeds N] [--seed S] [--provider hyperv-replica|inmage-scout|all] [--json]`
 // (DESIGN.md section 6; issue: verification, point 4): long swarm sweeps outside the test suite.
-// Seed s runs the swarm experiment derived from s (every knob drawn from the seed) with every
-// checker; seeds are spread over a worker pool (one worker per core by default) and the results
-// are the same as with one worker. Each failure prints the line that replays it, and was already
+// Seed s runs the provider's swarm experiment derived from s (every knob drawn from the seed)
+// with every checker; `--provider all` runs every seed for each provider in turn. Seeds are
+// spread over a worker pool (one worker per core by default) and the results are the same as
+// with one worker. Each failure prints the line that replays it, and was already
 // rerun once to prove that it reproduces.
 import { availableParallelism } from 'node:os';
 import type { Command } from 'commander';
@@ -10,7 +11,7 @@ import cliProgress from 'cli-progress';
 // scenarios/index.ts does not re-export the verification harness yet (not this change's file);
 // switch to '../../scenarios/index.js' once it does.
 // eslint-disable-next-line @typescript-eslint/no-restricted-imports
-import { PROVIDERS, VERIFIABLE_PROVIDERS, formatExperiment, swarmExperiment, verifySeed, type Provider, type VerifyRun } from '../../scenarios/verify/index.js';
+import { PROVIDERS, VERIFIABLE_PROVIDERS, describeExperiment, swarmExperimentFor, verifySeed, type Provider, type VerifyRun } from '../../scenarios/verify/index.js';
 import { markFailed, UsageError } from '../exit.js';
 import { runVerifyPool, type VerifyTask } from '../verify-worker.js';
 import { nonNegativeInteger, positiveInteger } from './parse.js';
@@ -42,16 +43,13 @@ export function registerVerify(program: Command): void {
 }
 
 function providersOf(name: string): Provider[] {
-  if (name === 'all') return [...PROVIDERS];
+  if (name === 'all') return [...VERIFIABLE_PROVIDERS];
   if ((PROVIDERS as readonly string[]).includes(name)) return [name as Provider];
   throw new UsageError(`unknown provider '${name}'; known: ${[...PROVIDERS, 'all'].join(', ')}`);
 }
 
 function verifyCommand(options: VerifyCommandOptions): void {
-  const asked = providersOf(options.provider);
-  const providers = asked.filter((p) => VERIFIABLE_PROVIDERS.includes(p));
-  for (const p of asked.filter((q) => !VERIFIABLE_PROVIDERS.includes(q))) process.stderr.write(`lab verify: provider ${p} is not implemented yet; nothing run for it\n`);
-  if (providers.length === 0) throw new UsageError(`no provider to verify: ${asked.join(', ')} is not implemented yet`);
+  const providers = providersOf(options.provider);
   const first = options.seed ?? 1;
   const count = options.replay ? (options.seeds ?? 1) : (options.seeds ?? SEEDS_DEFAULT);
   const tasks: VerifyTask[] = [];
@@ -74,7 +72,7 @@ function verifyCommand(options: VerifyCommandOptions): void {
 
 function replay(tasks: readonly VerifyTask[], json: boolean): void {
   const runs = tasks.map((task) => {
-    if (!json) process.stdout.write(`${formatExperiment(swarmExperiment(task.seed))}\n`);
+    if (!json) process.stdout.write(`${describeExperiment(swarmExperimentFor(task.seed, task.provider))}\n`);
     return verifySeed(task.seed, task.provider, task.options);
   });
   report(runs, json, null, 1);

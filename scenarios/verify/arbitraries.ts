@@ -86,10 +86,10 @@ export const BROAD_PROFILE: ExperimentProfile = {
   faultWindow: 'any',
 };
 
-const range = ([min, max]: readonly [number, number]) => fc.integer({ min, max });
-const oneOf = <T>(values: readonly T[]) => fc.constantFrom(...values);
+export const range = ([min, max]: readonly [number, number]): fc.Arbitrary<number> => fc.integer({ min, max });
+export const oneOf = <T>(values: readonly T[]): fc.Arbitrary<T> => fc.constantFrom(...values);
 
-export function shapeArbitrary(p: ExperimentProfile): fc.Arbitrary<ExperimentShape> {
+export function shapeArbitrary(p: Pick<ExperimentProfile, 'vmCount' | 'disksPerVm' | 'diskSizesMiB' | 'bandwidthsMbps'>): fc.Arbitrary<ExperimentShape> {
   return fc.record({
     vmCount: range(p.vmCount),
     disksPerVm: range(p.disksPerVm),
@@ -110,7 +110,7 @@ export function policyArbitrary(p: ExperimentProfile): fc.Arbitrary<ExperimentPo
   });
 }
 
-export function workloadArbitrary(p: ExperimentProfile): fc.Arbitrary<ExperimentWorkload> {
+export function workloadArbitrary(p: Pick<ExperimentProfile, 'churnPercentPerDay' | 'diurnal' | 'hotSetPercent' | 'bursts'>): fc.Arbitrary<ExperimentWorkload> {
   return fc.record({
     churnPercentPerDay: range(p.churnPercentPerDay),
     diurnal: oneOf(p.diurnal),
@@ -121,7 +121,7 @@ export function workloadArbitrary(p: ExperimentProfile): fc.Arbitrary<Experiment
   });
 }
 
-export function stepArbitrary(p: ExperimentProfile): fc.Arbitrary<StepChoice> {
+export function stepArbitrary(p: Pick<ExperimentProfile, 'mistakePercent' | 'gapMinutes' | 'unplannedStyles'>): fc.Arbitrary<StepChoice> {
   return fc.record({
     vm: fc.nat({ max: 2 }),
     pick: fc.nat({ max: 11 }),
@@ -131,7 +131,9 @@ export function stepArbitrary(p: ExperimentProfile): fc.Arbitrary<StepChoice> {
   });
 }
 
-export function faultArbitrary(p: ExperimentProfile): fc.Arbitrary<FaultChoice> {
+export type FaultProfile = Pick<ExperimentProfile, 'faultWindow' | 'faultOffsetPermille' | 'faultKinds' | 'faultMinutes' | 'faultProbabilities' | 'reorderSeconds'>;
+
+export function faultArbitrary(p: FaultProfile): fc.Arbitrary<FaultChoice> {
   return fc.record({
     window: p.faultWindow === 'any' ? fc.nat({ max: 8 }) : fc.constant(p.faultWindow === 'first' ? 0 : -1),
     offsetPermille: range(p.faultOffsetPermille),
@@ -146,27 +148,40 @@ export function faultArbitrary(p: ExperimentProfile): fc.Arbitrary<FaultChoice> 
   });
 }
 
-/** The raw draws of one experiment, before the timeline is planned. */
-export interface ExperimentDraw {
+/** The raw draws of one experiment of either provider, before the timeline is planned. */
+export interface DrawBase<Step, Fault> {
   readonly seed: number;
   readonly shape: ExperimentShape;
-  readonly policy: ExperimentPolicy;
   readonly workload: ExperimentWorkload;
-  readonly steps: readonly StepChoice[];
-  readonly faults: readonly FaultChoice[];
+  readonly steps: readonly Step[];
+  readonly faults: readonly Fault[];
   readonly tailMinutes: number;
 }
 
-export function drawArbitrary(p: ExperimentProfile): fc.Arbitrary<ExperimentDraw> {
-  return fc.record({
+export interface ExperimentDraw extends DrawBase<StepChoice, FaultChoice> {
+  readonly policy: ExperimentPolicy;
+}
+
+/** The arbitraries of a DrawBase, to be put in one fc.record with the provider's settings. */
+export function drawBaseArbitraries<Step, Fault>(
+  p: Parameters<typeof shapeArbitrary>[0] & Parameters<typeof workloadArbitrary>[0] & Pick<ExperimentProfile, 'steps' | 'faults' | 'tailMinutes'>,
+  step: fc.Arbitrary<Step>,
+  fault: fc.Arbitrary<Fault>,
+) {
+  return {
     seed: fc.integer({ min: 1, max: 1_000_000 }),
     shape: shapeArbitrary(p),
-    policy: policyArbitrary(p),
     workload: workloadArbitrary(p),
-    steps: fc.array(stepArbitrary(p), { minLength: p.steps[0], maxLength: p.steps[1] }),
-    faults: fc.array(faultArbitrary(p), { minLength: p.faults[0], maxLength: p.faults[1] }),
+    steps: fc.array(step, { minLength: p.steps[0], maxLength: p.steps[1] }),
+    faults: fc.array(fault, { minLength: p.faults[0], maxLength: p.faults[1] }),
     tailMinutes: range(p.tailMinutes),
-  });
+  };
+}
+
+export function drawArbitrary(p: ExperimentProfile): fc.Arbitrary<ExperimentDraw> {
+  const base = drawBaseArbitraries(p, stepArbitrary(p), faultArbitrary(p));
+  // The policy is drawn between the shape and the workload, as it always was (a seed keeps its draw).
+  return fc.record({ seed: base.seed, shape: base.shape, policy: policyArbitrary(p), workload: base.workload, steps: base.steps, faults: base.faults, tailMinutes: base.tailMinutes });
 }
 
 /** Plans the timeline of a draw: the experiment ScenarioRun will run. */

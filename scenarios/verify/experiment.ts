@@ -47,6 +47,8 @@ export interface ExperimentOperation {
   readonly point?: 'latest' | number;
   readonly shutDownAndSync?: boolean;
   readonly expect: 'ok' | 'refused';
+  /** InMage Scout unplanned failover: recover to this consistency tag (a group tag). */
+  readonly tag?: string;
   /** Why this operation is there (for the timeline): 'failback', 'commit without failover'... */
   readonly note?: string;
 }
@@ -76,12 +78,12 @@ export interface ExperimentFault {
   readonly direction?: 'both' | 'a-to-b' | 'b-to-a';
 }
 
-export interface Experiment {
+/** What an experiment of either provider has. */
+export interface ExperimentBase {
   readonly name: string;
   /** The world's seed: workload, network jitter, loss draws... */
   readonly seed: number;
   readonly shape: ExperimentShape;
-  readonly policy: ExperimentPolicy;
   readonly workload: ExperimentWorkload;
   readonly durationMinutes: number;
   readonly operations: readonly ExperimentOperation[];
@@ -91,7 +93,13 @@ export interface Experiment {
   readonly expectDataLoss: 'none' | 'bounded';
 }
 
-const MINUTE = 60 * MICROS_PER_SECOND;
+export interface Experiment extends ExperimentBase {
+  /** Hyper-V Replica (the default); an InMage Scout experiment is a ScoutExperiment. */
+  readonly provider?: 'hyperv-replica';
+  readonly policy: ExperimentPolicy;
+}
+
+export const MINUTE = 60 * MICROS_PER_SECOND;
 export const PRIMARY_HOST = 'hv-a1';
 export const SECONDARY_HOST = 'hv-b1';
 
@@ -99,13 +107,7 @@ export const SECONDARY_HOST = 'hv-b1';
 export function experimentScenario(experiment: Experiment): Scenario {
   const { shape, policy, workload } = experiment;
   const input: ScenarioInput = {
-    name: experiment.name,
-    description: `generated experiment: ${experiment.operations.length} operations and ${experiment.faults.length} faults on ${shape.vmCount} VMs`,
-    seed: experiment.seed,
-    duration: experiment.durationMinutes * MINUTE,
-    blockSize: 4096,
-    links: [{ id: 'wan', between: ['primary', 'secondary'], bandwidth: shape.bandwidthMbps * 1e6 }],
-    vms: { count: shape.vmCount, disks: shape.disksPerVm, size: shape.diskSizeMiB * 1024 * 1024, used: shape.usedPercent / 100 },
+    ...scenarioBase(experiment, `generated experiment: ${experiment.operations.length} operations and ${experiment.faults.length} faults on ${shape.vmCount} VMs`),
     policy: {
       copyFrequency: policy.copyFrequency,
       recoveryPoints: policy.recoveryPoints,
@@ -115,32 +117,57 @@ export function experimentScenario(experiment: Experiment): Scenario {
       ...(policy.initialReplication === 'network-scheduled' ? { initialReplicationStartAfter: policy.initialDelayMinutes * MINUTE } : {}),
       autoResync: true,
     },
-    workload: {
-      churn: Math.round((workload.churnPercentPerDay / 100) * shape.disksPerVm * shape.diskSizeMiB * 1024 * 1024),
-      diurnal: workload.diurnal,
-      hotSet: workload.hotSetPercent / 100,
-      hotSetShare: workload.hotSetSharePercent / 100,
-      ...(workload.bursts ? { bursts: { every: 90 * MINUTE, length: 10 * MINUTE, multiplier: 4 } } : {}),
-      dependentWrites: workload.dependentWritesPercent / 100,
-      tick: MINUTE,
-    },
-    timeline: [
-      ...experiment.operations.map((o) => ({
-        at: o.atMinutes * MINUTE,
-        op: o.op,
-        vm: o.vm,
-        point: o.point ?? 'latest',
-        shutDownAndSync: o.shutDownAndSync ?? false,
-        expect: o.expect,
-      })),
-      ...experiment.faults.map(faultEvent),
-    ],
+    workload: workloadInput(shape, workload),
+    timeline: [...experiment.operations.map(operationEvent), ...experiment.faults.map((f) => faultEvent(f, PRIMARY_HOST))],
     expect: { dataLoss: experiment.expectDataLoss, finalState: experiment.finalStates as never },
   };
   return ScenarioSchema.parse(input);
 }
 
-function faultEvent(f: ExperimentFault): NonNullable<ScenarioInput['timeline']>[number] {
+type TimelineInput = NonNullable<ScenarioInput['timeline']>[number];
+
+/** What the scenario of either provider's experiment starts with: name, seed, length, block
+ *  size, the WAN and the machines. */
+export function scenarioBase(experiment: Pick<Experiment, 'name' | 'seed' | 'durationMinutes' | 'shape'>, description: string): Pick<ScenarioInput, 'name' | 'description' | 'seed' | 'duration' | 'blockSize' | 'links' | 'vms'> {
+  const { shape } = experiment;
+  return {
+    name: experiment.name,
+    description,
+    seed: experiment.seed,
+    duration: experiment.durationMinutes * MINUTE,
+    blockSize: 4096,
+    links: [{ id: 'wan', between: ['primary', 'secondary'], bandwidth: shape.bandwidthMbps * 1e6 }],
+    vms: { count: shape.vmCount, disks: shape.disksPerVm, size: shape.diskSizeMiB * 1024 * 1024, used: shape.usedPercent / 100 },
+  };
+}
+
+/** The scenario workload of an experiment's workload on its shape (both providers). */
+export function workloadInput(shape: ExperimentShape, workload: ExperimentWorkload): NonNullable<ScenarioInput['workload']> {
+  return {
+    churn: Math.round((workload.churnPercentPerDay / 100) * shape.disksPerVm * shape.diskSizeMiB * 1024 * 1024),
+    diurnal: workload.diurnal,
+    hotSet: workload.hotSetPercent / 100,
+    hotSetShare: workload.hotSetSharePercent / 100,
+    ...(workload.bursts ? { bursts: { every: 90 * MINUTE, length: 10 * MINUTE, multiplier: 4 } } : {}),
+    dependentWrites: workload.dependentWritesPercent / 100,
+    tick: MINUTE,
+  };
+}
+
+export function operationEvent(o: ExperimentOperation): TimelineInput {
+  return {
+    at: o.atMinutes * MINUTE,
+    op: o.op,
+    vm: o.vm,
+    point: o.point ?? 'latest',
+    shutDownAndSync: o.shutDownAndSync ?? false,
+    ...(o.tag !== undefined ? { tag: o.tag } : {}),
+    expect: o.expect,
+  };
+}
+
+/** A fault as a scenario timeline event; host faults without a host go to `defaultHost`. */
+export function faultEvent(f: ExperimentFault, defaultHost: string): TimelineInput {
   const at = f.atMinutes * MINUTE;
   const forMicros = (f.forMinutes ?? 10) * MINUTE;
   const probability = (f.probabilityPercent ?? 10) / 100;
@@ -159,9 +186,9 @@ function faultEvent(f: ExperimentFault): NonNullable<ScenarioInput['timeline']>[
       return { at, fault: 'throttle', link: 'wan', for: forMicros, bandwidth: (f.bandwidthMbps ?? 1) * 1e6 };
     case 'host-crash':
     case 'power-loss':
-      return { at, fault: f.fault, host: f.host ?? PRIMARY_HOST, ...(f.restartAfterMinutes !== undefined ? { restartAfter: f.restartAfterMinutes * MINUTE } : {}) };
+      return { at, fault: f.fault, host: f.host ?? defaultHost, ...(f.restartAfterMinutes !== undefined ? { restartAfter: f.restartAfterMinutes * MINUTE } : {}) };
     case 'clock-skew':
-      return { at, fault: 'clock-skew', host: f.host ?? PRIMARY_HOST, offset: Math.round((f.offsetSeconds ?? 30) * MICROS_PER_SECOND) };
+      return { at, fault: 'clock-skew', host: f.host ?? defaultHost, offset: Math.round((f.offsetSeconds ?? 30) * MICROS_PER_SECOND) };
   }
 }
 
@@ -176,7 +203,13 @@ export function skewMaxMicros(experiment: Experiment): number {
 
 const clock = (minutes: number) => `${String(Math.floor(minutes / 60)).padStart(2, '0')}:${String(Math.round(minutes % 60)).padStart(2, '0')}`;
 
-function describeFault(f: ExperimentFault): string {
+export const topologyLine = (shape: ExperimentShape): string =>
+  `  topology: ${shape.vmCount} VM x ${shape.disksPerVm} disk x ${shape.diskSizeMiB} MiB (${shape.usedPercent}% used), wan ${shape.bandwidthMbps} Mbps`;
+
+export const workloadLine = (workload: ExperimentWorkload): string =>
+  `  workload: ${workload.churnPercentPerDay}% of the disks a day, ${workload.diurnal}, hot set ${workload.hotSetPercent}% takes ${workload.hotSetSharePercent}%${workload.bursts ? ', bursts' : ''}${workload.dependentWritesPercent > 0 ? `, ${workload.dependentWritesPercent}% dependent writes` : ''}`;
+
+function describeFault(f: ExperimentFault, defaultHost: string): string {
   const span = f.forMinutes !== undefined ? ` for ${f.forMinutes}m` : '';
   switch (f.fault) {
     case 'partition':
@@ -193,9 +226,9 @@ function describeFault(f: ExperimentFault): string {
       return `clog wan${span}`;
     case 'host-crash':
     case 'power-loss':
-      return `${f.fault} ${f.host ?? PRIMARY_HOST}${f.restartAfterMinutes !== undefined ? `, restart after ${f.restartAfterMinutes}m` : ', restart when the faults heal'}`;
+      return `${f.fault} ${f.host ?? defaultHost}${f.restartAfterMinutes !== undefined ? `, restart after ${f.restartAfterMinutes}m` : ', restart when the faults heal'}`;
     case 'clock-skew':
-      return `clock-skew ${f.host ?? PRIMARY_HOST} by ${f.offsetSeconds ?? 30}s`;
+      return `clock-skew ${f.host ?? defaultHost} by ${f.offsetSeconds ?? 30}s`;
   }
 }
 
@@ -203,6 +236,7 @@ function describeOperation(o: ExperimentOperation): string {
   const options = [
     o.point !== undefined && o.point !== 'latest' ? `point ${o.point}` : '',
     o.shutDownAndSync ? 'shut down and sync' : '',
+    o.tag !== undefined ? `tag ${o.tag}` : '',
     o.note ?? '',
   ].filter((s) => s !== '');
   return `${o.op} ${o.vm}${options.length > 0 ? ` (${options.join(', ')})` : ''}${o.expect === 'refused' ? ' -> must be refused' : ''}`;
@@ -213,15 +247,32 @@ export function formatExperiment(experiment: Experiment): string {
   const { shape, policy, workload } = experiment;
   const head = [
     `experiment ${experiment.name} seed ${experiment.seed}, ${experiment.durationMinutes}m simulated`,
-    `  topology: ${shape.vmCount} VM x ${shape.disksPerVm} disk x ${shape.diskSizeMiB} MiB (${shape.usedPercent}% used), wan ${shape.bandwidthMbps} Mbps`,
+    topologyLine(shape),
     `  policy: copy every ${policy.copyFrequency}, ${policy.recoveryPoints} recovery points, app-consistent every ${policy.appConsistentHours}h, compression ${policy.compression ? 'on' : 'off'}, initial ${policy.initialReplication}${policy.initialReplication === 'network-scheduled' ? ` after ${policy.initialDelayMinutes}m` : ''}`,
-    `  workload: ${workload.churnPercentPerDay}% of the disks a day, ${workload.diurnal}, hot set ${workload.hotSetPercent}% takes ${workload.hotSetSharePercent}%${workload.bursts ? ', bursts' : ''}${workload.dependentWritesPercent > 0 ? `, ${workload.dependentWritesPercent}% dependent writes` : ''}`,
+    workloadLine(workload),
   ];
+  return [...head, ...timelineLines(experiment, PRIMARY_HOST)].join('\n');
+}
+
+/** Something else on the timeline (an InMage Scout group tag), already described. */
+export interface TimelineNote {
+  readonly atMinutes: number;
+  readonly text: string;
+}
+
+/** The timeline of either provider's experiment: one line per operation, fault or note in time
+ *  order, then what the run must end with. */
+export function timelineLines(
+  experiment: Pick<Experiment, 'operations' | 'faults' | 'finalStates' | 'expectDataLoss'>,
+  defaultHost: string,
+  notes: readonly TimelineNote[] = [],
+): string[] {
   const events = [
     ...experiment.operations.map((o, i) => ({ at: o.atMinutes, order: i, text: describeOperation(o) })),
-    ...experiment.faults.map((f, i) => ({ at: f.atMinutes, order: 1000 + i, text: `fault ${describeFault(f)}` })),
+    ...notes.map((n, i) => ({ at: n.atMinutes, order: 500 + i, text: n.text })),
+    ...experiment.faults.map((f, i) => ({ at: f.atMinutes, order: 1000 + i, text: `fault ${describeFault(f, defaultHost)}` })),
   ].sort((a, b) => a.at - b.at || a.order - b.order);
   const lines = events.map((e) => `  ${clock(e.at)}  ${e.text}`);
   const final = Object.entries(experiment.finalStates).map(([vm, state]) => `${vm} ${state}`);
-  return [...head, ...(lines.length > 0 ? lines : ['  (no operations, no faults)']), `  expect: data loss ${experiment.expectDataLoss}${final.length > 0 ? `, final ${final.join(', ')}` : ''}`].join('\n');
+  return [...(lines.length > 0 ? lines : ['  (no operations, no faults)']), `  expect: data loss ${experiment.expectDataLoss}${final.length > 0 ? `, final ${final.join(', ')}` : ''}`];
 }

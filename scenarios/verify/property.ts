@@ -3,7 +3,7 @@
 // every failure, and a shrink budget that keeps a failing simulation property inside the CI time
 // budget. Environment variables are read by the caller (tests), never here.
 import fc from 'fast-check';
-import type { Experiment } from './experiment.js';
+import type { ProviderExperiment } from './provider-experiment.js';
 import { describeOutcome, divergenceOnRerun, runExperiment, type ExperimentOutcome } from './run-experiment.js';
 
 export interface PropertyDefaults {
@@ -49,7 +49,7 @@ export interface ExperimentPropertyOptions {
 }
 
 /** The property "every experiment of `arbitrary` passes", with a shrink budget. */
-export function experimentProperty(arbitrary: fc.Arbitrary<Experiment>, options: ExperimentPropertyOptions = {}): fc.IPropertyWithHooks<[Experiment]> {
+export function experimentProperty<E extends ProviderExperiment>(arbitrary: fc.Arbitrary<E>, options: ExperimentPropertyOptions = {}): fc.IPropertyWithHooks<[E]> {
   const budget = { failed: false, runsAfterFailure: 0 };
   const shrinkRunsMax = options.shrinkRunsMax ?? 40;
   return fc.property(arbitrary, (experiment) => {
@@ -66,6 +66,14 @@ export function experimentProperty(arbitrary: fc.Arbitrary<Experiment>, options:
   });
 }
 
+/** Asserts that every experiment of `arbitrary` passes, and counts the runs in which `observe`
+ *  saw what the property is about, so that a caller can show it did not pass vacuously. */
+export function observedRuns<E extends ProviderExperiment>(arbitrary: fc.Arbitrary<E>, parameters: fc.Parameters<[E]>, observe: (outcome: ExperimentOutcome) => boolean): number {
+  let observed = 0;
+  fc.assert(experimentProperty(arbitrary, { check: (outcome) => void (observe(outcome) && observed++) }), parameters);
+  return observed;
+}
+
 /** Every failure is run once more to prove it reproduces (same verdict, same trace hash). */
 function reproduction(outcome: ExperimentOutcome): string {
   const divergence = divergenceOnRerun(outcome);
@@ -73,7 +81,7 @@ function reproduction(outcome: ExperimentOutcome): string {
 }
 
 /** The minimal failing timeline of a failed check, as the test output and saved report show it. */
-export function counterexampleReport(details: fc.RunDetails<[Experiment]>, testName: string, file: string): string {
+export function counterexampleReport<E extends ProviderExperiment>(details: fc.RunDetails<[E]>, testName: string, file: string): string {
   if (!details.failed || details.counterexample === null) return `${testName}: no counterexample (${details.numRuns} runs passed)`;
   const [experiment] = details.counterexample;
   const outcome = runExperiment(experiment);

@@ -1,23 +1,25 @@
 // Runs one experiment the way every property and sweep does: as a Scenario through ScenarioRun
 // (safety phase, heal, liveness phase, the runner's invariant checks) with the replica checker
-// watching every applied log, and reports a failure as the experiment's timeline plus what broke.
+// watching every applied log (Hyper-V Replica) or every consistency tag (InMage Scout), and
+// reports a failure as the experiment's timeline plus what broke.
 import type { RunRecord } from '../../model/index.js';
 import { firstDivergence } from '../../sim/index.js';
 import { ScenarioRun, type RunOptions } from '../runner.js';
-import { experimentScenario, formatExperiment, skewMaxMicros, type Experiment } from './experiment.js';
+import { describeExperiment, experimentSkewMaxMicros, isScoutExperiment, scenarioOfExperiment, type ProviderExperiment } from './provider-experiment.js';
 import { ReplicaChecker, type ReplicaCheckerStats } from './replica-checker.js';
+import { ScoutReplicaChecker } from './scout-replica-checker.js';
 
 export interface ExperimentOutcome {
-  readonly experiment: Experiment;
+  readonly experiment: ProviderExperiment;
   readonly record: RunRecord;
   readonly replicaChecks: ReplicaCheckerStats;
   /** The run itself, for tests that look at the lab afterwards (or at the captured trace). */
   readonly run: ScenarioRun;
 }
 
-export function runExperiment(experiment: Experiment, options: Omit<RunOptions, 'seed'> = {}): ExperimentOutcome {
-  const run = new ScenarioRun(experimentScenario(experiment), options);
-  const checker = new ReplicaChecker(run, skewMaxMicros(experiment));
+export function runExperiment(experiment: ProviderExperiment, options: Omit<RunOptions, 'seed'> = {}): ExperimentOutcome {
+  const run = new ScenarioRun(scenarioOfExperiment(experiment), options);
+  const checker = isScoutExperiment(experiment) ? new ScoutReplicaChecker(run) : new ReplicaChecker(run, experimentSkewMaxMicros(experiment));
   const record = run.run();
   return { experiment, record, replicaChecks: checker.stats, run };
 }
@@ -33,7 +35,7 @@ export function describeOutcome(outcome: ExperimentOutcome): string {
     ...violations,
     ...crash,
     ...(jobs.length > 0 ? ['jobs that did not succeed:', ...jobs] : []),
-    formatExperiment(outcome.experiment),
+    describeExperiment(outcome.experiment),
   ].join('\n');
 }
 

@@ -81,15 +81,16 @@ const BUSY_MINUTES: Readonly<Partial<Record<ExperimentOperation['op'], number>>>
   'test-failover': 3,
   'test-cleanup': 3,
 };
-const busyMinutes = (op: ExperimentOperation['op']) => BUSY_MINUTES[op] ?? 5;
+export const busyMinutes = (op: ExperimentOperation['op']): number => BUSY_MINUTES[op] ?? 5;
 /** A crashed active host (unplanned failover, crash style) comes back after this long. */
-const CRASH_RESTART_MINUTES = 6;
+export const CRASH_RESTART_MINUTES = 6;
 
 interface VmWalk {
   snapshot: LifecycleSnapshot;
 }
 
-interface Window {
+/** A quiet stretch between operations (or the tail after the last one) where faults may go. */
+export interface Window {
   readonly from: number;
   readonly to: number;
   readonly tail: boolean;
@@ -138,7 +139,7 @@ export function planTimeline(shape: ExperimentShape, policy: ExperimentPolicy, s
   if (operations.length === 0) openWindow(tailFrom);
   windows.push({ from: tailFrom, to: durationMinutes - 2, tail: true });
   for (const choice of faults) {
-    const fault = placeFault(choice, windows);
+    const fault = placeFault(choice, windows, choice.secondaryHost ? SECONDARY_HOST : PRIMARY_HOST);
     if (fault === null) continue;
     const hostFault = fault.fault === 'host-crash' || fault.fault === 'power-loss';
     const duringTest = hostFault && testing.some((t) => fault.atMinutes >= t.from - SETTLE_MINUTES && fault.atMinutes <= t.to);
@@ -218,7 +219,9 @@ function noteFor(before: LifecycleSnapshot, type: OperatorEvent): string | undef
   return undefined;
 }
 
-function placeFault(choice: FaultChoice, windows: readonly Window[]): ExperimentFault | null {
+/** The fault of a choice in its window, on `host` when it is a host fault; null when the
+ *  window is too short for it. */
+export function placeFault(choice: FaultChoice, windows: readonly Window[], host: string): ExperimentFault | null {
   if (windows.length === 0) return null;
   // Partitions have no duration in a scenario file: they last until the faults heal, so they
   // only go into the tail.
@@ -228,7 +231,6 @@ function placeFault(choice: FaultChoice, windows: readonly Window[]): Experiment
   const at = window.from + Math.floor((choice.offsetPermille / 1000) * (span - 1));
   const room = window.to - at;
   const length = Math.max(1, Math.min(choice.lengthMinutes, room));
-  const host = choice.secondaryHost ? SECONDARY_HOST : PRIMARY_HOST;
   switch (choice.kind) {
     case 'partition':
       return { atMinutes: at, fault: 'partition', direction: choice.direction };

@@ -4,14 +4,12 @@
 // first divergent event (DESIGN.md section 2.5). The result is plain JSON, so worker threads can
 // send it back unchanged.
 import type { RunMetrics, RunViolation, Verdict } from '../../model/index.js';
-import { formatExperiment } from './experiment.js';
+import { PROVIDERS, describeExperiment, type Provider } from './provider-experiment.js';
 import { divergenceOnRerun, runExperiment } from './run-experiment.js';
-import { swarmExperiment } from './swarm.js';
+import { swarmExperimentFor } from './swarm.js';
 
-export const PROVIDERS = ['hyperv-replica', 'inmage-scout'] as const;
-export type Provider = (typeof PROVIDERS)[number];
-/** Providers whose engine exists; the others are reported as not implemented. */
-export const VERIFIABLE_PROVIDERS: readonly Provider[] = ['hyperv-replica'];
+/** Providers the harness verifies (all of them, since InMage Scout joined). */
+export const VERIFIABLE_PROVIDERS: readonly Provider[] = PROVIDERS;
 
 export interface VerifyRun {
   readonly scenario: string;
@@ -39,7 +37,7 @@ export function replayCommand(seed: number, provider: Provider): string {
 }
 
 export function verifySeed(seed: number, provider: Provider, options: VerifyOptions = {}): VerifyRun {
-  const experiment = swarmExperiment(seed);
+  const experiment = swarmExperimentFor(seed, provider);
   const first = runExperiment(experiment);
   const failed = first.record.verdict !== 'pass';
   let violations = [...first.record.violations];
@@ -60,6 +58,6 @@ export function verifySeed(seed: number, provider: Provider, options: VerifyOpti
     metrics: record.metrics,
     marks: record.marks,
     replay: replayCommand(seed, provider),
-    ...(verdict !== 'pass' ? { reproduced: divergence === null, timeline: formatExperiment(experiment) } : {}),
+    ...(verdict !== 'pass' ? { reproduced: divergence === null, timeline: describeExperiment(experiment) } : {}),
   };
 }

@@ -9,15 +9,16 @@ import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { PLANTED_BUGS, setPlantedBug, type PlantedBug } from '../../engine/testing.js';
 import { experimentArbitrary, profile, type ExperimentProfile } from '../../scenarios/verify/arbitraries.js';
-import type { Experiment } from '../../scenarios/verify/experiment.js';
+import type { ProviderExperiment } from '../../scenarios/verify/provider-experiment.js';
 import { counterexampleReport, experimentProperty, propertyParameters } from '../../scenarios/verify/property.js';
 import { runExperiment } from '../../scenarios/verify/run-experiment.js';
+import { scoutExperimentArbitrary, scoutProfile, type ScoutProfile } from '../../scenarios/verify/scout-arbitraries.js';
 
 const FILE = 'test/verification/planted-bugs.test.ts';
 const BUDGET = 30;
 const cycle = ['PLANNED_FAILOVER', 'COMMIT', 'REVERSE_REPLICATE'] as const;
 
-/** Where each bug can show, and why there. */
+/** Where each Hyper-V Replica bug can show, and why there. */
 const PROFILES: Partial<Record<PlantedBug, ExperimentProfile>> = {
   // Writes after the last cycle reach the replica only with the final log: 5-minute cycles
   // leave minutes of writes to lose.
@@ -71,25 +72,45 @@ const PROFILES: Partial<Record<PlantedBug, ExperimentProfile>> = {
   }),
 };
 
+/** No operator step, no fault: steady continuous replication. */
+const steady = { steps: [0, 0], faults: [0, 0], mistakePercent: 0 } as const;
+
+/** Where each InMage Scout bug can show, and why there. */
+const SCOUT_PROFILES: Partial<Record<PlantedBug, ScoutProfile>> = {
+  // One write in a thousand goes missing: two 64 MiB disks at a high, flat churn (office hours
+  // would write little in the first hours) write thousands in an hour, and the runner compares
+  // the latest point and sampled tags with the source.
+  'scout-agent-drops-write': scoutProfile('dropped-write', { ...steady, diskSizesMiB: [64], disksPerVm: [2, 2], diurnal: ['flat'], churnPercentPerDay: [800, 1600], tailMinutes: [60, 90] }),
+  // Without the final tag the master target has no point to recover the planned failover to.
+  'scout-skip-final-drain': scoutProfile('final-drain', { events: ['PLANNED_FAILOVER', 'COMMIT', 'REVERSE_REPLICATE'], steps: [1, 3], faults: [0, 0], mistakePercent: 0 }),
+  // Without undo, a recovery to an earlier tag cannot roll the newer writes back.
+  'scout-skip-retention-undo': scoutProfile('retention-undo', { events: ['UNPLANNED_FAILOVER'], recoveries: ['earlier-tag'], tagsBack: [1, 2], steps: [1, 1], faults: [0, 0], mistakePercent: 0 }),
+  // A batch confirmed before its writes are durable is lost when the master target loses power
+  // (its disks' write cache with it), and the process server does not send it again.
+  'scout-ack-before-flush': scoutProfile('ack-before-flush', { ...steady, faults: [1, 2], faultKinds: ['power-loss'], hostPicks: [1, 1], faultWindow: 'tail', churnPercentPerDay: [800, 1600] }),
+};
+
+function arbitraryFor(bug: PlantedBug): fc.Arbitrary<ProviderExperiment> | null {
+  const hyperV = PROFILES[bug];
+  if (hyperV !== undefined) return experimentArbitrary(hyperV);
+  const scout = SCOUT_PROFILES[bug];
+  return scout === undefined ? null : scoutExperimentArbitrary(scout);
+}
+
 afterEach(() => setPlantedBug(null));
 
 describe('planted engine bugs are caught with a minimal timeline', () => {
   for (const bug of PLANTED_BUGS) {
     const name = `catches ${bug}`;
-    const bugProfile = PROFILES[bug];
-    if (bugProfile === undefined) {
-      // The inmage-scout engine has no scenario runner yet (lab verify --provider inmage-scout
-      // says so); its planted bugs wait for it.
-      it.todo(`${name} (inmage-scout has no scenario runner yet)`);
-      continue;
-    }
+    const arbitrary = arbitraryFor(bug);
     it(name, () => {
-      const parameters = propertyParameters<[Experiment]>(name, FILE, process.env, { seed: 1, numRuns: BUDGET }, false);
-      let details: fc.RunDetails<[Experiment]>;
+      expect(arbitrary, `${bug} has no profile`).not.toBeNull();
+      const parameters = propertyParameters<[ProviderExperiment]>(name, FILE, process.env, { seed: 1, numRuns: BUDGET }, false);
+      let details: fc.RunDetails<[ProviderExperiment]>;
       setPlantedBug(bug);
       let report: string;
       try {
-        details = fc.check(experimentProperty(experimentArbitrary(bugProfile), { shrinkRunsMax: 40 }), parameters);
+        details = fc.check(experimentProperty(arbitrary!, { shrinkRunsMax: 40 }), parameters);
         report = counterexampleReport(details, name, FILE);
       } finally {
         setPlantedBug(null);
