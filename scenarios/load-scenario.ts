@@ -138,6 +138,9 @@ function providerErrors(parsed: ParsedYaml, scenario: Scenario): InputError[] {
       if (isOperation(event) && unsupported[event.op] !== undefined) at(['timeline', i, 'op'], unsupported[event.op]!);
       if (isOperation(event) && event.tag !== undefined && event.op !== 'unplanned-failover' && event.op !== 'test-failover') at(['timeline', i, 'tag'], 'a tag names the point an unplanned or test failover recovers to; it fits no other operation');
       if (isOperation(event) && event.tag !== undefined && event.point !== 'latest') at(['timeline', i, 'point'], 'give either "point" or "tag", not both');
+      if (isOperation(event) && event.instant !== undefined && event.op !== 'unplanned-failover') at(['timeline', i, 'instant'], 'an instant names the point an unplanned failover recovers to; it fits no other operation');
+      if (isOperation(event) && event.instant !== undefined && (event.tag !== undefined || event.point !== 'latest')) at(['timeline', i, 'instant'], 'give one of "instant", "tag" or "point"');
+      if (isOperation(event) && event.instant !== undefined && event.instant >= event.at) at(['timeline', i, 'instant'], 'the instant to recover to must be before the failover');
     });
     return errors;
   }
@@ -151,6 +154,7 @@ function providerErrors(parsed: ParsedYaml, scenario: Scenario): InputError[] {
   scenario.timeline.forEach((event, i) => {
     if (isGroupTag(event)) at(['timeline', i, 'groupTag'], 'group tags are an InMage Scout operation; set "provider: inmage-scout"');
     if (isOperation(event) && event.tag !== undefined) at(['timeline', i, 'tag'], 'recovering to a named tag is an InMage Scout operation; use "point" with Hyper-V Replica');
+    if (isOperation(event) && event.instant !== undefined) at(['timeline', i, 'instant'], 'recovering to any instant is an InMage Scout operation (continuous data protection); use "point" with Hyper-V Replica');
   });
   return errors;
 }

@@ -5,7 +5,7 @@
 // Replica answers from its primary and replica sessions; InMage Scout from the unified agents and
 // the master targets' retention journals. Reading state here never changes it (no kernel events).
 import { ImageHash, type VirtualDisk, type World } from '../sim/index.js';
-import { copyInterval, MICROS_PER_SECOND, type Direction, type Duration } from '../model/index.js';
+import { copyInterval, MICROS_PER_SECOND, type Direction, type Duration, type Instant } from '../model/index.js';
 import {
   PrimarySession,
   ReplicaSession,
@@ -240,11 +240,13 @@ class ScoutAdapter implements ProviderAdapter {
   }
 
   /** The master target of the item's current direction, when its host is up. */
-  private masterTargetOf(vmId: string): { host: string; service: MasterTargetService } | null {
+  /** The master target of the current direction, and the host holding the replica disks it
+   *  writes (the secondary MT itself forward; the primary host in reverse). */
+  private masterTargetOf(vmId: string): { host: string; service: MasterTargetService; replicaHost: string } | null {
     const path = this.controller.pathOf(vmId, this.controller.stateOf(vmId).direction);
     if (path === null || this.world.host(path.masterTarget).state !== 'on') return null;
     const service = this.scout.masterTargets.get(path.masterTarget);
-    return service === undefined ? null : { host: path.masterTarget, service };
+    return service === undefined ? null : { host: path.masterTarget, service, replicaHost: path.target };
   }
 
   exposureNow(vmId: string): number | null {
@@ -279,10 +281,13 @@ class ScoutAdapter implements ProviderAdapter {
     return chosenCut === undefined ? {} : { chosenCut };
   }
 
-  /** The point an operation names: a tag by name, the n-th newest tag, or the latest instant. */
+  /** The point an operation names: an instant, a tag by name (its newest tag), the n-th newest
+   *  tag, or the latest instant. */
   private recoveryTargetOf(vmId: string, op: ScenarioOperation): { target: RecoveryTarget; chosenCut?: number } {
+    if (op.instant !== undefined) return { target: { kind: 'instant', at: op.instant as Instant }, chosenCut: op.instant };
     const tags = this.masterTargetOf(vmId)?.service.tagsOf(vmId) ?? [];
-    const tag = op.tag !== undefined ? tags.find((t) => t.name === op.tag) : op.point === 'latest' ? undefined : tags[Math.max(0, tags.length - 1 - op.point)];
+    const named = tags.filter((t) => t.name === op.tag);
+    const tag = op.tag !== undefined ? named[named.length - 1] : op.point === 'latest' ? undefined : tags[Math.max(0, tags.length - 1 - op.point)];
     const target: RecoveryTarget = op.tag !== undefined ? { kind: 'tag', name: op.tag } : tag !== undefined ? { kind: 'tag', name: tag.name } : { kind: 'latest' };
     return tag === undefined ? { target } : { target, chosenCut: tag.at };
   }
@@ -323,7 +328,7 @@ class ScoutAdapter implements ProviderAdapter {
 
   /** The replica image at `at`: the current replica with every journaled undo newer than `at`
    *  put back, the oldest undo of each block winning (as the master target's roll-back does). */
-  private hashesAt(vmId: string, mt: { host: string; service: MasterTargetService }, at: number): string[] | null {
+  private hashesAt(vmId: string, mt: { host: string; service: MasterTargetService; replicaHost: string }, at: number): string[] | null {
     const index = mt.service.journalIndexOf(vmId);
     const volume = this.world.disks.get(retentionVolumeId(mt.host));
     if (index === null || volume === undefined) return null;
@@ -333,7 +338,7 @@ class ScoutAdapter implements ProviderAdapter {
       if (blocks === undefined) restored.set(entry.disk, (blocks = new Map()));
       for (let b = 0; b < entry.count; b++) blocks.set(entry.start + b, volume.pristineId(entry.offset + b));
     }
-    return this.world.guest(vmId).truths.map((_, i) => hashRestored(this.world.disk(vmId, i, mt.host), restored.get(i)));
+    return this.world.guest(vmId).truths.map((_, i) => hashRestored(this.world.disk(vmId, i, mt.replicaHost), restored.get(i)));
   }
 
   counters(): ProviderCounters {

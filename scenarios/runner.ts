@@ -12,7 +12,7 @@ import {
   type RunViolation,
   type Verdict,
 } from '../model/index.js';
-import { PrimarySession, ReplicaSession, type OperationResult } from '../engine/index.js';
+import { PrimarySession, type OperationResult } from '../engine/index.js';
 import { describeFault, randomFaultPlan, sortFaultPlan, type Fault, type FaultPlanEntry, type Guest, type World } from '../sim/index.js';
 import type { HyperVLab } from './hyperv-lab.js';
 import { scenarioPolicy, scenarioTopology, scenarioWorkload } from './scenario-model.js';

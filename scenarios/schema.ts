@@ -112,8 +112,12 @@ const Operation = z.strictObject({
   /** For unplanned failover: latest, or the n-th newest retained point (0 = latest). */
   point: z.union([z.literal('latest'), z.int().min(0)]).default('latest'),
   shutDownAndSync: z.boolean().default(false),
-  /** InMage Scout unplanned failover: recover to this consistency tag (e.g. a group tag). */
+  /** InMage Scout unplanned failover: recover to this consistency tag (e.g. a group tag; a name
+   *  taken more than once means its newest tag). */
   tag: z.string().min(1).optional(),
+  /** InMage Scout unplanned failover: recover to this instant of the run (continuous data
+   *  protection: any instant of the retention window is a crash-consistent point). */
+  instant: durationField.optional(),
   /** start-vm / shutdown-vm: on the host where the VM is active, or on its old primary (the
    *  other host of its pair, where it ran before a failover). Starting it there after an
    *  unplanned failover makes a stale copy, a split brain: reverse replication must be refused

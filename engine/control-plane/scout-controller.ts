@@ -326,6 +326,14 @@ export class ScoutController {
   /** A common consistency point across a replication group (rule 20): quiesce every member,
    *  tag each with one name while all are held, thaw. A failed quiesce thaws all and fails. */
   groupTag(vmIds: readonly string[], name: string, done: (result: { ok: true; instants: Record<string, Instant> } | { ok: false; error: string }) => void): void {
+    for (const vmId of vmIds) {
+      // A member that no longer replicates (committed after a failover, no failback MT) has
+      // no stream to tag: the request is refused, never half taken.
+      if (!this.items.has(vmId) || this.pathOf(vmId, this.stateOf(vmId).direction) === null) {
+        this.ports.tracer.mark('operation-refused');
+        return done({ ok: false, error: `group tag "${name}": ${vmId} has no replication stream to tag` });
+      }
+    }
     const sources = vmIds.map((vmId) => ({ vmId, host: this.currentPath(vmId).source }));
     const thawAll = (then: () => void) => {
       let remaining = sources.length;

@@ -38,8 +38,6 @@ export interface ExperimentProfile {
   readonly tailMinutes: readonly [number, number];
   /** Where in its window a fault starts, per mille of the window. */
   readonly faultOffsetPermille: readonly [number, number];
-  /** Leave out the fault patterns of open bugs already reported (timeline-plan.ts KNOWN_BUGS). */
-  readonly avoidKnownBugs: boolean;
   /** Per-message probabilities of loss, duplication, reordering and corruption, in percent. */
   readonly faultProbabilities: readonly number[];
   /** Reordering: the longest extra delay, in seconds. */
@@ -80,7 +78,6 @@ export const BROAD_PROFILE: ExperimentProfile = {
   gapMinutes: [3, 25],
   tailMinutes: [20, 60],
   faultOffsetPermille: [0, 999],
-  avoidKnownBugs: true,
   faultProbabilities: [10, 30, 50, 100],
   reorderSeconds: [1, 20],
   faultWindow: 'any',
@@ -185,8 +182,8 @@ export function drawArbitrary(p: ExperimentProfile): fc.Arbitrary<ExperimentDraw
 }
 
 /** Plans the timeline of a draw: the experiment ScenarioRun will run. */
-export function experimentOf(draw: ExperimentDraw, profile: Pick<ExperimentProfile, 'name' | 'events'> & { readonly avoidKnownBugs?: boolean }): Experiment {
-  const plan = planTimeline(draw.shape, draw.policy, draw.steps, draw.faults, { events: profile.events, tailMinutes: draw.tailMinutes, avoidKnownBugs: profile.avoidKnownBugs });
+export function experimentOf(draw: ExperimentDraw, profile: Pick<ExperimentProfile, 'name' | 'events'>): Experiment {
+  const plan = planTimeline(draw.shape, draw.policy, draw.steps, draw.faults, { events: profile.events, tailMinutes: draw.tailMinutes });
   return {
     name: `${profile.name}-${draw.seed}`,
     seed: draw.seed,

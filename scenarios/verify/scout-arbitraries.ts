@@ -48,8 +48,6 @@ export interface ScoutProfile
   /** Host faults: which server, an index into scoutFaultHosts (0 the ESXi host, 1 the master
    *  target, 2 the process server, 3-4 the failback servers). */
   readonly hostPicks: readonly [number, number];
-  /** Leave out the patterns of open bugs already reported (scout-timeline-plan.ts SCOUT_KNOWN_BUGS). */
-  readonly avoidKnownBugs: boolean;
 }
 
 /** The faults Scout claims to tolerate among the generated kinds (no clock skew: the lab has no
@@ -88,7 +86,6 @@ export const SCOUT_BROAD_PROFILE: ScoutProfile = {
   recoveries: ['latest', 'earlier-tag', 'group-tag'],
   tagsBack: [0, 2],
   hostPicks: [0, 4],
-  avoidKnownBugs: true,
 };
 
 /** A Scout profile with some fields replaced (properties narrow the broad one). */
@@ -124,8 +121,8 @@ export function scoutDrawArbitrary(p: ScoutProfile): fc.Arbitrary<ScoutDraw> {
 }
 
 /** Plans the timeline of a draw: the experiment ScenarioRun will run. */
-export function scoutExperimentOf(draw: ScoutDraw, profile: Pick<ScoutProfile, 'name' | 'events' | 'avoidKnownBugs'>): ScoutExperiment {
-  const plan = planScoutTimeline(draw.shape, draw.deployment, draw.steps, draw.faults, { events: profile.events, tailMinutes: draw.tailMinutes, avoidKnownBugs: profile.avoidKnownBugs });
+export function scoutExperimentOf(draw: ScoutDraw, profile: Pick<ScoutProfile, 'name' | 'events'>): ScoutExperiment {
+  const plan = planScoutTimeline(draw.shape, draw.deployment, draw.steps, draw.faults, { events: profile.events, tailMinutes: draw.tailMinutes });
   return { provider: 'inmage-scout', name: `${profile.name}-${draw.seed}`, seed: draw.seed, shape: draw.shape, deployment: draw.deployment, workload: draw.workload, ...plan };
 }
 

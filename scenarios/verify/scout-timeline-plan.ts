@@ -36,25 +36,11 @@ export type ScoutEvent = OperatorEvent | 'GROUP_TAG';
 export const SCOUT_OPERATOR_EVENTS: readonly OperatorEvent[] = ['PLANNED_FAILOVER', 'UNPLANNED_FAILOVER', 'COMMIT', 'REVERSE_REPLICATE', 'PAUSE', 'RESUME'];
 export const SCOUT_EVENTS: readonly ScoutEvent[] = [...SCOUT_OPERATOR_EVENTS, 'GROUP_TAG'];
 
-/** As for Hyper-V; `events` may include group tags, `avoidKnownBugs` leaves out SCOUT_KNOWN_BUGS. */
+/** As for Hyper-V; `events` may include group tags. */
 export interface ScoutPlanOptions extends Omit<PlanOptions, 'events'> {
   /** Events the walk may choose (default all of SCOUT_EVENTS). */
   readonly events?: readonly ScoutEvent[];
 }
-
-/** Open bugs the Scout harness found (reported), each with the pattern that shows it. Sweeps
- *  leave the patterns out so that they look for new bugs; test/verification/scout-properties
- *  keeps showing them.
- *  - `scout-tag-names-reused`: a unified agent that restarts (its host crashed) names its crash
- *    tags crash-1, crash-2... again, and the master target resolves a tag name to the first tag
- *    of that name, so recovering to a tag taken after the restart recovers an older instant.
- *    Pattern: a crash of the machine's source host, then a recovery to an earlier tag.
- *  - `scout-reverse-points-on-mt-host`: the runner's Scout adapter (scenarios/provider-adapter.ts
- *    hashesAt) reads a reverse-replicating machine's replica disks on the master target host,
- *    where there are none (they are on the primary host): the run crashes when it ends with a
- *    machine protected in the reverse direction. Pattern: ending reverse-protected; the plan
- *    then fails the machine back and commits. */
-export const SCOUT_KNOWN_BUGS = ['scout-tag-names-reused', 'scout-reverse-points-on-mt-host'] as const;
 
 export interface ScoutPlan extends Plan {
   readonly groupTags: ExperimentGroupTag[];
@@ -64,8 +50,6 @@ interface ScoutWalk {
   snapshot: LifecycleSnapshot;
   /** The group tag this machine can recover to: taken since it last changed direction. */
   groupTag: string | null;
-  /** When the machine last changed direction (its agent pair and journal are new since). */
-  epochFrom: number;
 }
 
 interface Emitted {
@@ -88,24 +72,18 @@ interface PlanState {
   readonly walks: ScoutWalk[];
   readonly groupTags: ExperimentGroupTag[];
   readonly faults: ExperimentFault[];
-  readonly avoidKnownBugs: boolean;
-  /** Recoveries to an earlier tag: when, and from which source host (scout-tag-names-reused). */
-  readonly tagRecoveries: Array<{ at: number; source: string }>;
 }
 
 const sourceHost = (snapshot: LifecycleSnapshot) => (snapshot.context.direction === 'forward' ? SCOUT_SOURCE_HOST : SCOUT_MASTER_TARGET);
-const isHostFault = (f: ExperimentFault) => f.fault === 'host-crash' || f.fault === 'power-loss';
 
 export function planScoutTimeline(shape: ExperimentShape, deployment: ScoutDeploymentChoice, steps: readonly ScoutStepChoice[], faults: readonly ScoutFaultChoice[], options: ScoutPlanOptions): ScoutPlan {
   const state: PlanState = {
     shape,
     deployment,
     allowed: new Set(options.events ?? SCOUT_EVENTS),
-    walks: Array.from({ length: shape.vmCount }, () => ({ snapshot: settle(step(initialLifecycle(), 'ENABLE')), groupTag: null, epochFrom: 0 })),
+    walks: Array.from({ length: shape.vmCount }, () => ({ snapshot: settle(step(initialLifecycle(), 'ENABLE')), groupTag: null })),
     groupTags: [],
     faults: [],
-    avoidKnownBugs: options.avoidKnownBugs === true,
-    tagRecoveries: [],
   };
   const operations: ExperimentOperation[] = [];
   const windows: Window[] = [];
@@ -126,14 +104,6 @@ export function planScoutTimeline(shape: ExperimentShape, deployment: ScoutDeplo
     now = emitted.busyUntil;
     quietFrom = emitted.busyUntil;
   }
-  if (state.avoidKnownBugs) {
-    const closing = failBackReverseProtected(state, Math.max(now, quietFrom + SETTLE_MINUTES));
-    if (closing.operations.length > 0) {
-      openWindow(closing.operations[0].atMinutes);
-      operations.push(...closing.operations);
-      quietFrom = closing.busyUntil;
-    }
-  }
   const tailFrom = Math.max(quietFrom, FIRST_OPERATION_MINUTES);
   const durationMinutes = tailFrom + options.tailMinutes;
   if (operations.length === 0 && state.groupTags.length === 0) openWindow(tailFrom);
@@ -147,15 +117,12 @@ export function planScoutTimeline(shape: ExperimentShape, deployment: ScoutDeplo
   return { operations, groupTags: state.groupTags, faults: state.faults, durationMinutes, finalStates, expectDataLoss: unplanned ? 'bounded' : 'none' };
 }
 
-/** Puts each fault choice into its window, on its host, leaving out the known bugs' patterns. */
+/** Puts each fault choice into its window, on its host. */
 function placeFaults(state: PlanState, faults: readonly ScoutFaultChoice[], windows: readonly Window[]): void {
   const hosts = scoutFaultHosts(state.deployment);
   for (const choice of faults) {
     const fault = placeFault(choice, windows, hosts[choice.hostPick % hosts.length]);
-    if (fault === null) continue;
-    // A crash before a recovery to an earlier tag of a machine on that host: scout-tag-names-reused.
-    const renamesTags = isHostFault(fault) && state.tagRecoveries.some((r) => r.source === fault.host && r.at > fault.atMinutes);
-    if (!(state.avoidKnownBugs && renamesTags)) state.faults.push(fault);
+    if (fault !== null) state.faults.push(fault);
   }
   state.faults.sort((a, b) => a.atMinutes - b.atMinutes);
 }
@@ -189,44 +156,14 @@ function validStep(state: PlanState, choice: ScoutStepChoice, at: number): Emitt
   }
   const before = walk.snapshot;
   const groupTag = walk.groupTag;
-  const epochFrom = walk.epochFrom;
   walk.snapshot = settle(step(before, type));
-  if (EPOCH_ENDING.has(type)) {
-    walk.groupTag = null;
-    walk.epochFrom = at;
-  }
+  if (EPOCH_ENDING.has(type)) walk.groupTag = null;
   const op = OPERATOR_EVENTS[type];
   if (type !== 'UNPLANNED_FAILOVER') {
     const note = noteFor(before, type);
     return { operations: [{ atMinutes: at, op, vm, expect: 'ok', ...(note !== undefined ? { note } : {}) }], busyUntil: at + busyMinutes(op) };
   }
-  return unplannedFailover(state, { ...choice, recovery: recoveryOf(state, choice, before, epochFrom, at) }, before, at, vm, groupTag);
-}
-
-/** The recovery target of a step, leaving out an earlier tag whose name may be reused (the
- *  source host crashed since the machine's pair began, scout-tag-names-reused). */
-function recoveryOf(state: PlanState, choice: ScoutStepChoice, before: LifecycleSnapshot, epochFrom: number, at: number): ScoutRecovery {
-  if (choice.recovery !== 'earlier-tag') return choice.recovery;
-  const source = sourceHost(before);
-  const crashed = state.faults.some((f) => isHostFault(f) && f.host === source && f.atMinutes >= epochFrom && f.atMinutes <= at);
-  if (state.avoidKnownBugs && crashed) return 'latest';
-  state.tagRecoveries.push({ at, source });
-  return 'earlier-tag';
-}
-
-/** Fails back and commits every machine protected in the reverse direction (see
- *  scout-reverse-points-on-mt-host), one after another. */
-function failBackReverseProtected(state: PlanState, from: number): { operations: ExperimentOperation[]; busyUntil: number } {
-  const operations: ExperimentOperation[] = [];
-  let at = from;
-  state.walks.forEach((walk, i) => {
-    if (stateName(walk.snapshot) !== 'protected' || walk.snapshot.context.direction !== 'reverse') return;
-    const vm = `vm${i + 1}`;
-    operations.push({ atMinutes: at, op: 'planned-failover', vm, expect: 'ok', note: 'failback' }, { atMinutes: at + busyMinutes('planned-failover'), op: 'commit', vm, expect: 'ok' });
-    walk.snapshot = settle(step(settle(step(walk.snapshot, 'PLANNED_FAILOVER')), 'COMMIT'));
-    at += busyMinutes('planned-failover') + busyMinutes('commit');
-  });
-  return { operations, busyUntil: at };
+  return unplannedFailover(state, choice, before, at, vm, groupTag);
 }
 
 /** The disaster (the active VM stops, or its host crashes) and the recovery an operator chose. */

@@ -60,12 +60,11 @@ export const swarmProfileArbitrary: fc.Arbitrary<ExperimentProfile> = fc
   })
   .map((s): ExperimentProfile => ({ ...BROAD_PROFILE, name: 'swarm', ...switchedFields(s), copyFrequencies: s.copyFrequencies, initialReplication: s.initialReplication }));
 
-/** The experiment of swarm seed `seed`; its world runs with the same seed. `avoidKnownBugs:
- *  false` keeps the fault patterns of open, reported bugs (for the tests that show them). */
-export function swarmExperiment(seed: number, options: { readonly avoidKnownBugs?: boolean } = {}): Experiment {
+/** The experiment of swarm seed `seed`; its world runs with the same seed. */
+export function swarmExperiment(seed: number): Experiment {
   const arbitrary = swarmProfileArbitrary.chain((profile) => drawArbitrary(profile).map((draw) => ({ draw, profile })));
   const [{ draw, profile }] = fc.sample(arbitrary, { seed, numRuns: 1 });
-  const experiment = experimentOf({ ...draw, seed }, { ...profile, avoidKnownBugs: options.avoidKnownBugs ?? profile.avoidKnownBugs });
+  const experiment = experimentOf({ ...draw, seed }, profile);
   return { ...experiment, name: `swarm-${seed}` };
 }
 

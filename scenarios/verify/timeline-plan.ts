@@ -39,20 +39,7 @@ export interface PlanOptions {
   readonly events?: readonly OperatorEvent[];
   /** Minutes of quiet after the last operation (faults of the tail go there). */
   readonly tailMinutes: number;
-  /** Leave out the fault patterns of KNOWN_BUGS. */
-  readonly avoidKnownBugs?: boolean;
 }
-
-/** Open bugs these properties found (reported), each with the fault pattern that shows it.
- *  Sweeps leave the patterns out so that they look for new bugs; the dedicated tests in
- *  test/verification/properties.test.ts keep showing the known ones.
- *  - `test-failover-forgotten-on-resync`: `testing` is a substate of `protected`, so a resync
- *    forced by a host crash while a test VM runs forgets the test; the replica keeps the test VM
- *    and TEST_CLEANUP is refused ("not allowed while protected").
- *  - `failback-replica-not-durable`: after an unplanned failover, reverse replication and a
- *    failback, a power loss on the host the VM left reverts unflushed writes under the in-sync
- *    replica, whose point at the failback cut is then no longer exact. */
-export const KNOWN_BUGS = ['test-failover-forgotten-on-resync', 'failback-replica-not-durable'] as const;
 
 export interface Plan {
   readonly operations: ExperimentOperation[];
@@ -108,9 +95,6 @@ export function planTimeline(shape: ExperimentShape, policy: ExperimentPolicy, s
   let quietFrom = 2;
   let now = start;
   let unplanned = false;
-  /** When test VMs run, and when a VM left a host by failback (for avoidKnownBugs). */
-  const testing: Array<{ vm: string; from: number; to: number }> = [];
-  const leftByFailback: Array<{ host: string; from: number }> = [];
   const openWindow = (until: number) => {
     if (until - SETTLE_MINUTES - quietFrom >= 4) windows.push({ from: quietFrom, to: until - SETTLE_MINUTES, tail: false });
   };
@@ -119,18 +103,11 @@ export function planTimeline(shape: ExperimentShape, policy: ExperimentPolicy, s
     const vm = `vm${(choice.vm % shape.vmCount) + 1}`;
     const walk = walks[choice.vm % shape.vmCount];
     const at = Math.max(now, quietFrom + SETTLE_MINUTES) + (operations.length === 0 ? 0 : choice.gapMinutes);
-    const avoidTests = options.avoidKnownBugs === true && testing.some((t) => t.to === Number.POSITIVE_INFINITY);
-    const emitted = choice.mistake ? mistake(walk, vm, at, choice.pick) : validStep(walk, vm, at, { ...choice, unplanned: avoidTests && choice.unplanned === 'crash' ? 'shutdown' : choice.unplanned }, allowed, plannedFaults);
+    const emitted = choice.mistake ? mistake(walk, vm, at, choice.pick) : validStep(walk, vm, at, choice, allowed, plannedFaults);
     if (emitted === null) continue;
     openWindow(at);
     operations.push(...emitted.operations);
     if (emitted.unplanned) unplanned = true;
-    for (const o of emitted.operations) {
-      if (o.expect !== 'ok') continue;
-      if (o.op === 'test-failover') testing.push({ vm, from: o.atMinutes, to: Number.POSITIVE_INFINITY });
-      if (o.op === 'test-cleanup') for (const t of testing) if (t.vm === vm && t.to === Number.POSITIVE_INFINITY) t.to = emitted.busyUntil;
-      if (o.note === 'failback') leftByFailback.push({ host: SECONDARY_HOST, from: o.atMinutes });
-    }
     now = emitted.busyUntil;
     quietFrom = emitted.busyUntil;
   }
@@ -140,12 +117,7 @@ export function planTimeline(shape: ExperimentShape, policy: ExperimentPolicy, s
   windows.push({ from: tailFrom, to: durationMinutes - 2, tail: true });
   for (const choice of faults) {
     const fault = placeFault(choice, windows, choice.secondaryHost ? SECONDARY_HOST : PRIMARY_HOST);
-    if (fault === null) continue;
-    const hostFault = fault.fault === 'host-crash' || fault.fault === 'power-loss';
-    const duringTest = hostFault && testing.some((t) => fault.atMinutes >= t.from - SETTLE_MINUTES && fault.atMinutes <= t.to);
-    const underFailback = fault.fault === 'power-loss' && leftByFailback.some((l) => l.host === fault.host && fault.atMinutes >= l.from);
-    if (options.avoidKnownBugs === true && (duringTest || underFailback)) continue;
-    plannedFaults.push(fault);
+    if (fault !== null) plannedFaults.push(fault);
   }
   plannedFaults.sort((a, b) => a.atMinutes - b.atMinutes);
   const finalStates: Record<string, string> = {};

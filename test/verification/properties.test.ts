@@ -141,7 +141,7 @@ const fault = (kind: FaultChoice['kind'], window: number, secondaryHost: boolean
   secondaryHost,
   direction: 'both',
 });
-const known = (draw: Partial<ExperimentDraw>) => experimentOf({ ...QUIET, ...draw }, { name: 'known-bug', avoidKnownBugs: false });
+const known = (draw: Partial<ExperimentDraw>) => experimentOf({ ...QUIET, ...draw }, { name: 'known-bug' });
 /** Index of an event among those the statechart enables in `protected` (walk order: planned,
  *  unplanned, pause, test failover); in `testing` pause is 2, in `paused` resume is 1. */
 const PICK = { planned: 0, unplanned: 1, pause: 2, test: 3, resume: 1, only: 0 } as const;
@@ -184,7 +184,7 @@ describe('bugs found by these properties: the rest of the regression tests and t
   // disks' write cache, so a power loss on the host the VM left reverted them under the in-sync
   // replica of the failback. A shutdown now flushes the guest's disks (sim/world/guest.ts).
   it('failback-replica-not-durable: power loss on the old active host after a failback (swarm seed 1328)', () => {
-    expect(runExperiment(swarmExperiment(1328, { avoidKnownBugs: false })).record.violations).toEqual([]);
+    expect(runExperiment(swarmExperiment(1328)).record.violations).toEqual([]);
   });
 
   // Simulator, fixed: with bursts, a VM that stopped and started again within one tick

@@ -134,7 +134,7 @@ describe('InMage Scout invariants hold on generated experiments', () => {
   });
 });
 
-// --- open bugs (scout-timeline-plan.ts SCOUT_KNOWN_BUGS): sweeps avoid their patterns ------------
+// --- bugs the Scout properties found, fixed: their minimal timelines stay as regression tests ----
 
 const QUIET: ScoutDraw = {
   seed: 3,
@@ -160,16 +160,17 @@ const sourceCrash: ScoutFaultChoice = {
   direction: 'both',
   hostPick: 0,
 };
-const known = (draw: Partial<ScoutDraw>) => scoutExperimentOf({ ...QUIET, ...draw }, { name: 'scout-known-bug', avoidKnownBugs: false });
+const known = (draw: Partial<ScoutDraw>) => scoutExperimentOf({ ...QUIET, ...draw }, { name: 'scout-known-bug' });
 /** Index of an event among those the walk enables in `protected`: planned, unplanned, pause. */
 const PICK = { planned: 0, unplanned: 1, only: 0 } as const;
 
-describe('open bugs the Scout properties found (fail while the bug is there)', () => {
-  // Engine: the unified agent's tag counter restarts with the agent, so crash-1, crash-2... are
-  // named again after its host crashed, and the master target resolves a name to the first tag
-  // of that name: the recovery "to the tag before the newest" boots an image from before the crash.
-  // Found by `lab verify --provider inmage-scout` (seed 131) before the sweep left the pattern out.
-  it.fails('scout-tag-names-reused: recovering to a tag taken after the source host crashed', () => {
+describe('bugs the Scout properties found stay fixed', () => {
+  // Engine: the unified agent's tag counter restarted with the agent, so crash-1, crash-2... were
+  // named again after its host crashed, and the master target resolved a name to the first tag
+  // of that name: the recovery "to the tag before the newest" booted an image from before the
+  // crash. Found by `lab verify --provider inmage-scout` (seed 131). Fixed: tag names carry their
+  // instant, and a name resolves to its newest tag.
+  it('scout-tag-names-reused: recovering to a tag taken after the source host crashed', () => {
     // The host crashes at 00:16 (tags crash-1 at 00:05 and crash-2 at 00:10 before it), an operator
     // mistake opens the first quiet window, and at 00:50 the fifth newest tag is the second
     // crash-2 (00:28): the master target recovers to the first one.
@@ -181,9 +182,9 @@ describe('open bugs the Scout properties found (fail while the bug is there)', (
   });
 
   // Harness (scenarios/provider-adapter.ts, ScoutAdapter.hashesAt): the recovery points of a
-  // machine protected in the reverse direction are read from replica disks on the master target
-  // host, but they are on the primary host: the run crashes ("no disk 0 of vm1 on mt-a1").
-  it.fails('scout-reverse-points-on-mt-host: a run that ends with a machine replicating back to the primary site', () => {
+  // machine protected in the reverse direction were read from replica disks on the master target
+  // host, but they are on the primary host: the run crashed ("no disk 0 of vm1 on mt-a1"). Fixed.
+  it('scout-reverse-points-on-mt-host: a run that ends with a machine replicating back to the primary site', () => {
     const experiment = known({ steps: [step(PICK.planned), step(PICK.only), step(PICK.only)] });
     expect(experiment.operations.map((o) => o.op)).toEqual(['planned-failover', 'commit', 'reverse-replicate']);
     expect(runExperiment(experiment).record.verdict).toBe('pass');

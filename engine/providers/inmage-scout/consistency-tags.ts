@@ -47,7 +47,7 @@ export class TagScheduler {
   private scheduleCrash(): void {
     this.crashTimer = this.clock.setTimer(this.crashInterval, 'scout-crash-tag', () => {
       this.crashTimer = null;
-      if (this.sink.insertTag(`crash-${++this.crashCount}`, 'crash')) this.tracer.mark('tag-crash-consistent');
+      if (this.sink.insertTag(this.name('crash', ++this.crashCount), 'crash')) this.tracer.mark('tag-crash-consistent');
       this.scheduleCrash();
     });
   }
@@ -60,15 +60,22 @@ export class TagScheduler {
     });
   }
 
+  /** A tag name unique in the pair's stream: the counters start again when the agent restarts
+   *  (its host crashed), so the instant is part of the name (as Scout's own tag names carry a
+   *  timestamp); a recovery by name must never find an older tag of the same name. */
+  private name(kind: 'crash' | 'app', count: number): string {
+    return `${kind}-${count}@${this.clock.now()}`;
+  }
+
   /** Quiesce, tag while writes are held, thaw; a failed quiesce degrades to a crash tag. */
   takeAppTag(): void {
     this.sink.quiesce((ok) => {
       if (ok) {
-        if (this.sink.insertTag(`app-${++this.appCount}`, 'app')) this.tracer.mark('tag-app-consistent');
+        if (this.sink.insertTag(this.name('app', ++this.appCount), 'app')) this.tracer.mark('tag-app-consistent');
       } else {
         this.appFailures++;
         this.tracer.mark('tag-app-consistent-failed');
-        this.sink.insertTag(`crash-${++this.crashCount}`, 'crash');
+        this.sink.insertTag(this.name('crash', ++this.crashCount), 'crash');
       }
       this.sink.thaw();
     });

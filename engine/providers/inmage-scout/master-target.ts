@@ -561,7 +561,9 @@ export class MasterTargetService implements ManagedService {
         return `${pair.config.vmId} has no recoverable tag`;
       }
       case 'tag': {
-        const tag = pair.tags.find((t) => t.name === target.name);
+        // A name a person reused (a group tag taken every quarter end) means its newest tag.
+        let tag: TagInfo | undefined;
+        for (let i = pair.tags.length - 1; i >= 0 && tag === undefined; i--) if (pair.tags[i].name === target.name) tag = pair.tags[i];
         if (tag === undefined) return `${pair.config.vmId} has no tag "${target.name}"`;
         return pair.recoverable(tag.at) ? { at: tag.at, tag: tag.name } : `tag "${target.name}" is outside the recoverable window`;
       }
