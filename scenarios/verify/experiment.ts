@@ -49,6 +49,8 @@ export interface ExperimentOperation {
   readonly expect: 'ok' | 'refused';
   /** InMage Scout unplanned failover: recover to this consistency tag (a group tag). */
   readonly tag?: string;
+  /** start-vm / shutdown-vm on the VM's old primary (a stale copy: split brain). */
+  readonly on?: 'old-primary';
   /** Why this operation is there (for the timeline): 'failback', 'commit without failover'... */
   readonly note?: string;
 }
@@ -162,6 +164,7 @@ export function operationEvent(o: ExperimentOperation): TimelineInput {
     point: o.point ?? 'latest',
     shutDownAndSync: o.shutDownAndSync ?? false,
     ...(o.tag !== undefined ? { tag: o.tag } : {}),
+    ...(o.on !== undefined ? { on: o.on } : {}),
     expect: o.expect,
   };
 }
@@ -237,6 +240,7 @@ function describeOperation(o: ExperimentOperation): string {
     o.point !== undefined && o.point !== 'latest' ? `point ${o.point}` : '',
     o.shutDownAndSync ? 'shut down and sync' : '',
     o.tag !== undefined ? `tag ${o.tag}` : '',
+    o.on !== undefined ? `on the ${o.on.replace('-', ' ')}` : '',
     o.note ?? '',
   ].filter((s) => s !== '');
   return `${o.op} ${o.vm}${options.length > 0 ? ` (${options.join(', ')})` : ''}${o.expect === 'refused' ? ' -> must be refused' : ''}`;

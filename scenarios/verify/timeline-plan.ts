@@ -137,13 +137,30 @@ interface Emitted {
 function mistake(walk: VmWalk, vm: string, at: number, pick: number): Emitted | null {
   const refused = mistakeEvents(walk.snapshot);
   const state = stateName(walk.snapshot);
-  // The statechart allows an unplanned failover here, but not while the primary VM runs.
+  // The statechart allows these, but the engine must refuse them because of the world: an
+  // unplanned failover while the primary VM runs; reverse replication after an unplanned failover
+  // while the old primary VM runs again (an administrator booted it: split brain), which is then
+  // shut down so that reverse replication can go on later.
   const splitBrain = state === 'protected' || state === 'paused';
-  const count = refused.length + (splitBrain ? 1 : 0);
+  const staleCopy = state === 'committed' && walk.snapshot.context.lastFailover === 'unplanned';
+  const extra = splitBrain || staleCopy ? 1 : 0;
+  const count = refused.length + extra;
   if (count === 0) return null;
-  const index = pick % count;
-  if (index === refused.length) {
+  // The stale copy is one mistake among many refused events in `committed`: half the picks go to
+  // it, or sweeps would hardly ever meet it.
+  const index = staleCopy ? (pick % 2 === 0 ? refused.length : (pick >> 1) % refused.length) : pick % count;
+  if (index === refused.length && splitBrain) {
     return { operations: [{ atMinutes: at, op: 'unplanned-failover', vm, expect: 'refused', note: 'unplanned failover while the primary runs' }], busyUntil: at + 2 };
+  }
+  if (index === refused.length) {
+    return {
+      operations: [
+        { atMinutes: at, op: 'start-vm', vm, on: 'old-primary', expect: 'ok', note: 'the old primary VM is booted again' },
+        { atMinutes: at + 1, op: 'reverse-replicate', vm, expect: 'refused', note: 'reverse replication while the old primary runs' },
+        { atMinutes: at + 3, op: 'shutdown-vm', vm, on: 'old-primary', expect: 'ok' },
+      ],
+      busyUntil: at + 5,
+    };
   }
   const type = refused[index];
   return { operations: [{ atMinutes: at, op: OPERATOR_EVENTS[type], vm, expect: 'refused', note: mistakeName(walk.snapshot, type) }], busyUntil: at + 2 };

@@ -93,6 +93,14 @@ describe('named invariants hold on generated experiments', () => {
     expect(refused).toBeGreaterThan(0);
   });
 
+  it('split brain: reverse replication is refused while the old primary VM runs again', () => {
+    // Mistakes are half the steps, one VM, and the walk only fails over unplanned, commits and
+    // reverses: a committed item after an unplanned failover is where the stale copy can appear.
+    const p = profile('stale-copy', { events: ['UNPLANNED_FAILOVER', 'COMMIT', 'REVERSE_REPLICATE'], mistakePercent: 50, vmCount: [1, 1], steps: [4, 7], faults: [0, 1] });
+    const refused = holds('split brain: reverse replication is refused while the old primary VM runs again', p, 16, (o) => marked(o, 'reverse-refused-old-primary-running'));
+    expect(refused, 'runs where a stale copy of the old primary blocked reverse replication').toBeGreaterThan(0);
+  });
+
   it('determinism: the same experiment gives the same trace hash', () => {
     fc.assert(
       fc.property(experimentArbitrary(BROAD_PROFILE), (experiment) => {
