@@ -9,9 +9,7 @@
 // their own start-up failures through the same port, since the blocked main thread cannot see
 // 'error' events.
 import { MessageChannel, Worker, isMainThread, receiveMessageOnPort, workerData, type MessagePort } from 'node:worker_threads';
-// scenarios/index.ts does not re-export the verification harness yet; switch once it does.
-// eslint-disable-next-line @typescript-eslint/no-restricted-imports
-import { verifySeed, type Provider, type VerifyOptions, type VerifyRun } from '../scenarios/verify/index.js';
+import { verifySeed, type Provider, type VerifyOptions, type VerifyRun } from '../scenarios/index.js';
 
 export interface VerifyTask {
   readonly seed: number;
@@ -37,51 +35,73 @@ export interface PoolOptions {
   readonly stallMillis?: number;
 }
 
-/** Runs every task and returns the runs in task order. */
+/** Runs every task and returns the runs in task order (workers start and stop with the call). */
 export function runVerifyPool(tasks: readonly VerifyTask[], options: PoolOptions): VerifyRun[] {
-  const runs: VerifyRun[] = new Array(tasks.length);
   if (options.workers <= 1 || tasks.length <= 1) {
-    tasks.forEach((task, i) => {
-      runs[i] = verifySeed(task.seed, task.provider, task.options);
-      options.onResult?.(runs[i], i + 1);
+    return tasks.map((task, i) => {
+      const run = verifySeed(task.seed, task.provider, task.options);
+      options.onResult?.(run, i + 1);
+      return run;
     });
-    return runs;
   }
-  const signal = new Int32Array(new SharedArrayBuffer(4));
-  const pool = Array.from({ length: Math.min(options.workers, tasks.length) }, () => startWorker(signal));
-  let next = 0;
-  let completed = 0;
-  const dispatch = (member: PoolMember) => {
-    if (next >= tasks.length) return;
-    member.port.postMessage({ index: next, task: tasks[next] });
-    next++;
-  };
+  const pool = new VerifyPool(Math.min(options.workers, tasks.length), options.stallMillis);
   try {
-    pool.forEach(dispatch);
-    let seen = 0;
+    return pool.run(tasks, options.onResult);
+  } finally {
+    pool.close();
+  }
+}
+
+/** Worker threads kept between runs: a benchmark warms them (module loading, JIT) once and then
+ *  measures steady throughput, as a long sweep sees it. */
+export class VerifyPool {
+  private readonly signal = new Int32Array(new SharedArrayBuffer(4));
+  private readonly members: PoolMember[];
+  private seen = 0;
+
+  constructor(
+    readonly workers: number,
+    private readonly stallMillis = 600_000,
+  ) {
+    this.members = Array.from({ length: workers }, () => startWorker(this.signal));
+  }
+
+  /** Runs every task on the pool's workers and returns the runs in task order. */
+  run(tasks: readonly VerifyTask[], onResult?: (run: VerifyRun, completed: number) => void): VerifyRun[] {
+    const runs: VerifyRun[] = new Array(tasks.length);
+    let next = 0;
+    let completed = 0;
+    const dispatch = (member: PoolMember) => {
+      if (next >= tasks.length) return;
+      member.port.postMessage({ index: next, task: tasks[next] });
+      next++;
+    };
+    this.members.forEach(dispatch);
     while (completed < tasks.length) {
-      if (Atomics.load(signal, 0) === seen && Atomics.wait(signal, 0, seen, options.stallMillis ?? 600_000) === 'timed-out') {
-        throw new Error(`lab verify: no run finished for ${(options.stallMillis ?? 600_000) / 1000}s; a worker stopped`);
+      if (Atomics.load(this.signal, 0) === this.seen && Atomics.wait(this.signal, 0, this.seen, this.stallMillis) === 'timed-out') {
+        throw new Error(`lab verify: no run finished for ${this.stallMillis / 1000}s; a worker stopped`);
       }
-      seen = Atomics.load(signal, 0);
-      for (const member of pool) {
+      this.seen = Atomics.load(this.signal, 0);
+      for (const member of this.members) {
         for (let received = receiveMessageOnPort(member.port); received !== undefined; received = receiveMessageOnPort(member.port)) {
           const message = received.message as WorkerMessage;
           if (message.kind === 'fatal') throw new Error(`lab verify: a worker failed: ${message.error}`);
           runs[message.index] = message.run;
           completed++;
-          options.onResult?.(message.run, completed);
+          onResult?.(message.run, completed);
           dispatch(member);
         }
       }
     }
-  } finally {
-    for (const member of pool) {
+    return runs;
+  }
+
+  close(): void {
+    for (const member of this.members) {
       member.port.close();
       void member.worker.terminate();
     }
   }
-  return runs;
 }
 
 interface PoolMember {

@@ -11,3 +11,5 @@ export { twoSiteHyperV, type TwoSiteOptions } from './topologies.js';
 export { scenarioTopology, scenarioPolicy, scenarioWorkload } from './scenario-model.js';
 export { TOLERATED_FAULT_KINDS } from './tolerated-faults.js';
 export { buildScoutLab, runScoutOperation, twoSiteScout, InvalidScoutTopology, type ScoutLab, type ScoutLabOptions, type TwoSiteScoutOptions } from './scout-lab.js';
+// The verification harness (properties, swarm, lab verify).
+export * from './verify/index.js';

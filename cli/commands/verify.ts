@@ -8,10 +8,7 @@
 import { availableParallelism } from 'node:os';
 import type { Command } from 'commander';
 import cliProgress from 'cli-progress';
-// scenarios/index.ts does not re-export the verification harness yet (not this change's file);
-// switch to '../../scenarios/index.js' once it does.
-// eslint-disable-next-line @typescript-eslint/no-restricted-imports
-import { PROVIDERS, VERIFIABLE_PROVIDERS, describeExperiment, swarmExperimentFor, verifySeed, type Provider, type VerifyRun } from '../../scenarios/verify/index.js';
+import { PROVIDERS, VERIFIABLE_PROVIDERS, describeExperiment, swarmExperimentFor, verifySeed, type Provider, type VerifyRun } from '../../scenarios/index.js';
 import { markFailed, UsageError } from '../exit.js';
 import { runVerifyPool, type VerifyTask } from '../verify-worker.js';
 import { nonNegativeInteger, positiveInteger } from './parse.js';
