@@ -7,11 +7,12 @@
 // failover (its layer is discarded, another point may be chosen); a failover job still running
 // before the replica failed over (replication is stopped on both sides: the item is unprotected).
 import { createActor, type Actor } from 'xstate';
-import { assert, days, protectedItemLifecycle, seconds, type Direction, type Duration, type HyperVReplicaPolicy, type Instant, type LifecycleEvent, type ReplicaConnection } from '../../model/index.js';
-import type { Clock, ManagementChannel, TimerId, Tracer } from '../ports.js';
+import { assert, protectedItemLifecycle, seconds, type Direction, type Duration, type HyperVReplicaPolicy, type Instant, type LifecycleEvent, type ReplicaConnection } from '../../model/index.js';
+import type { Clock, ManagementChannel, Tracer } from '../ports.js';
 import { xstateClock } from './xstate-clock.js';
 import { JobLog, type Job } from './jobs.js';
 import { JobSteps } from './job-steps.js';
+import { TestFailoverTimers } from './test-failover-timers.js';
 import { planItemOperations, RecoveryPlanRunner, type PlanKind, type PlanRun, type RecoveryPlan } from './recovery-plan.js';
 import { HVR_SERVICE, type HvrRequest } from '../providers/hyperv-replica/requests.js';
 import type { RecoveryPointInfo } from '../providers/hyperv-replica/recovery-history.js';
@@ -21,7 +22,6 @@ export const STATUS_POLL_INTERVAL = seconds(60);
 /** Steady (protected) items are polled every 5th interval: every 5 minutes. */
 export const STEADY_POLL_EVERY = 5;
 /** ASR force-completes a test failover after two weeks (numbers table row 15). */
-export const TEST_FAILOVER_DURATION_MAX = days(14);
 
 export interface ProtectedVm {
   readonly vmId: string;
@@ -47,7 +47,6 @@ interface Item {
   readonly actor: Actor<typeof protectedItemLifecycle>;
   epoch: number;
   busy: boolean;
-  testTimer: TimerId | null;
   running: RunningFailover | null;
   /** An operator cancelled a resync: automatic resync waits until an operator resyncs again. */
   autoResyncHeld: boolean;
@@ -68,17 +67,19 @@ export class HyperVReplicaController {
   private pollTimer: ReturnType<Clock['setTimer']> | null = null;
 
   private readonly steps: JobSteps<HvrRequest>;
+  private readonly testTimers: TestFailoverTimers;
 
   constructor(private readonly ports: ControllerPorts) {
     this.jobs = new JobLog(() => ports.clock.now());
     this.steps = new JobSteps<HvrRequest>(this.jobs, ports.management, HVR_SERVICE);
+    this.testTimers = new TestFailoverTimers(ports.clock, ports.tracer);
   }
 
   register(vm: ProtectedVm): void {
     assert(!this.items.has(vm.vmId), `${vm.vmId} registered twice`);
     const actor = createActor(protectedItemLifecycle, { clock: xstateClock(this.ports.clock) });
     actor.start();
-    this.items.set(vm.vmId, { vm, actor, epoch: 0, busy: false, testTimer: null, running: null, autoResyncHeld: false });
+    this.items.set(vm.vmId, { vm, actor, epoch: 0, busy: false, running: null, autoResyncHeld: false });
     if (this.pollTimer === null) this.schedulePoll();
   }
 
@@ -301,21 +302,15 @@ export class HyperVReplicaController {
       const { replica } = this.hostsOf(vmId);
       this.steps.chain(job, finish, [['create the test VM from a recovery point', replica, { op: 'test-failover', vmId, pointId: options.pointId ?? null, network: options.network ?? 'none' }]], (point) => {
         job.facts.recoveryPoint = point;
-        const item = this.item(vmId);
-        item.testTimer = this.ports.clock.setTimer(TEST_FAILOVER_DURATION_MAX, 'test-failover-force-complete', () => {
-          item.testTimer = null;
-          this.ports.tracer.mark('test-failover-force-completed');
-          this.testCleanup(vmId, () => undefined);
-        });
+        this.testTimers.arm(vmId, () => this.testCleanup(vmId, () => undefined));
         finish(null);
       });
     });
   }
 
   testCleanup(vmId: string, done: Done): void {
-    this.operation(vmId, 'test-failover-cleanup', 'TEST_CLEANUP', done, (item, job, finish) => {
-      if (item.testTimer !== null) this.ports.clock.cancelTimer(item.testTimer);
-      item.testTimer = null;
+    this.operation(vmId, 'test-failover-cleanup', 'TEST_CLEANUP', done, (_item, job, finish) => {
+      this.testTimers.cancel(vmId);
       this.steps.chain(job, finish, [['delete the test VM', this.hostsOf(vmId).replica, { op: 'test-cleanup', vmId }]], () => finish(null));
     });
   }
@@ -448,6 +443,7 @@ export class HyperVReplicaController {
     // portal never shows a test that no longer exists (or misses one that does).
     const testing = snapshot.matches({ protected: 'testing' }) && event !== 'TEST_CLEANUP' && event !== 'TEST_FAILOVER';
     if (!testing) return body(item, job, finish);
+    this.testTimers.cancel(vmId);
     this.ports.tracer.mark('test-failover-cleaned-up-before-leaving-protected');
     this.steps.chain(job, finish, [['clean up the running test failover', this.hostsOf(vmId).replica, { op: 'test-cleanup', vmId }]], () => body(item, job, finish));
   }

@@ -13,7 +13,8 @@ import type { ManagementChannel, TimerId } from '../ports.js';
 import { xstateClock } from './xstate-clock.js';
 import { JobLog, type Job } from './jobs.js';
 import { JobSteps, type StepResponse } from './job-steps.js';
-import { TEST_FAILOVER_DURATION_MAX, type ControllerPorts, type OperationResult } from './hyperv-controller.js';
+import type { ControllerPorts, OperationResult } from './hyperv-controller.js';
+import { TestFailoverTimers } from './test-failover-timers.js';
 import { planItemOperations, RecoveryPlanRunner, type PlanKind, type PlanRun, type RecoveryPlan } from './recovery-plan.js';
 import { ConfigurationServer } from '../providers/inmage-scout/configuration-server.js';
 import type { ProcessServerStatus } from '../providers/inmage-scout/process-server.js';
@@ -60,7 +61,6 @@ interface Item {
   readonly actor: Actor<typeof protectedItemLifecycle>;
   epoch: number;
   busy: boolean;
-  testTimer: TimerId | null;
 }
 
 type Done = (result: OperationResult) => void;
@@ -99,6 +99,7 @@ export class ScoutController {
   readonly configurationServer = new ConfigurationServer();
   private pollTimer: TimerId | null = null;
   private readonly steps: JobSteps<Routed>;
+  private readonly testTimers: TestFailoverTimers;
 
   constructor(
     private readonly ports: ControllerPorts,
@@ -107,13 +108,14 @@ export class ScoutController {
     this.jobs = new JobLog(() => ports.clock.now());
     // The service name is unused: each routed request names its own.
     this.steps = new JobSteps<Routed>(this.jobs, routing(ports.management), 'scout');
+    this.testTimers = new TestFailoverTimers(ports.clock, ports.tracer);
   }
 
   register(vm: ScoutProtectedVm): void {
     assert(!this.items.has(vm.vmId), `${vm.vmId} registered twice`);
     const actor = createActor(protectedItemLifecycle, { clock: xstateClock(this.ports.clock) });
     actor.start();
-    this.items.set(vm.vmId, { vm, actor, epoch: 0, busy: false, testTimer: null });
+    this.items.set(vm.vmId, { vm, actor, epoch: 0, busy: false });
     if (this.pollTimer === null) this.schedulePoll();
   }
 
@@ -280,11 +282,7 @@ export class ScoutController {
         const value = point as { recoveredAt: Instant; tag: string | null };
         job.facts.recoveredAt = value.recoveredAt;
         job.facts.tag = value.tag;
-        item.testTimer = this.ports.clock.setTimer(TEST_FAILOVER_DURATION_MAX, 'test-failover-force-complete', () => {
-          item.testTimer = null;
-          this.ports.tracer.mark('test-failover-force-completed');
-          this.testCleanup(vmId, () => undefined);
-        });
+        this.testTimers.arm(vmId, () => this.testCleanup(vmId, () => undefined));
         finish(null);
       });
     });
@@ -299,8 +297,7 @@ export class ScoutController {
   }
 
   private cancelTestTimer(item: Item): void {
-    if (item.testTimer !== null) this.ports.clock.cancelTimer(item.testTimer);
-    item.testTimer = null;
+    this.testTimers.cancel(item.vm.vmId);
   }
 
   // --- recovery plans (rule 14) --------------------------------------------------------------------
