@@ -67,3 +67,27 @@ describe('a test failover and a host crash', () => {
     expect(runOperation(l, (done) => l.controller.testFailover('vm1', {}, done), hours(1))).toMatchObject({ ok: true });
   });
 });
+
+describe('the time limit of a test failover (ASR force-completes it after 14 days)', () => {
+  it('cleans up a test failover left running for two weeks, and only then', () => {
+    const l = buildHyperVLab({
+      seed: 5,
+      topology: twoSiteHyperV({ vmCount: 1, disksPerVm: 1, diskSizeBytes: 16 * MiB, diskUsedBytes: 4 * MiB }),
+      blockSizeBytes: 4096,
+      workload: workloadProfile({ churnBytesPerDay: 8 * MiB, diurnal: 'flat' }),
+      tick: minutes(15),
+      policy: { ...DEFAULT_HYPERV_POLICY, copyFrequencySeconds: 900 },
+    });
+    l.world.startGuests();
+    expect(runOperation(l, (done) => l.controller.enable('vm1', done), hours(1))).toMatchObject({ ok: true });
+    advance(l, hours(1)); // a recovery point to test from
+    const started = runOperation(l, (done) => l.controller.testFailover('vm1', {}, done), hours(1));
+    expect(started, JSON.stringify(started)).toMatchObject({ ok: true });
+    advance(l, hours(24 * 14 - 2));
+    expect(l.controller.stateOf('vm1').testing).toBe(true); // 13 days and 22 hours: still running
+    advance(l, hours(3));
+    expect(l.controller.stateOf('vm1')).toMatchObject({ value: 'protected', testing: false });
+    expect(l.world.testGuests.has('vm1')).toBe(false);
+    expect(l.world.tracer.marks().get('test-failover-force-completed')).toBe(1);
+  });
+});
