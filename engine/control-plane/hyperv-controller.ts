@@ -21,7 +21,6 @@ import { plantedBugs } from '../planted-bugs.js';
 export const STATUS_POLL_INTERVAL = seconds(60);
 /** Steady (protected) items are polled every 5th interval: every 5 minutes. */
 export const STEADY_POLL_EVERY = 5;
-/** ASR force-completes a test failover after two weeks (numbers table row 15). */
 
 export interface ProtectedVm {
   readonly vmId: string;

@@ -30,9 +30,6 @@ export class ScoutReplicaChecker {
   private checkReplicas(): void {
     const { adapter, world } = this.run;
     for (const vm of adapter.vms) {
-      // Reverse-direction points are read from the wrong host by the adapter (open bug
-      // scout-reverse-points-on-mt-host, scout-timeline-plan.ts): only forward pairs are checked.
-      if (adapter.controller.stateOf(vm.vmId).direction !== 'forward') continue;
       const latest = adapter.recoveryPoints(vm.vmId).find((p) => p.kind === 'latest');
       const hashes = latest?.hashes() ?? null;
       if (latest === undefined || hashes === null) continue;

@@ -2,7 +2,7 @@
 // timeline-plan.ts does for Hyper-V Replica: each machine walks the reference statechart, every
 // operation meets the deployment at rest, and faults go into the quiet windows between operations.
 // What differs for Scout:
-// - only the operations the Scout controller offers (no test failover), plus group tags when all
+// - the operations the walk offers Scout (test failover is left to its own engine tests), plus group tags when all
 //   machines are in one replication group and all of them are protected;
 // - an unplanned failover recovers to the latest point, to the n-th newest tag, or to the group
 //   tag the machine took since it last changed direction (the runner then checks the image is

@@ -242,7 +242,8 @@ export class World {
   readonly staleWriteIds = new Set<number>();
   /** Stale copies by VM: the old primary VM started again after an unplanned failover. */
   readonly staleCopies = new Map<string, { readonly guest: TestGuest; readonly hostId: string }>();
-  private sideBoots = 0;
+  /** Boots per kind, so that a stale copy never shifts the random streams of test guests. */
+  private readonly sideBoots = { test: 0, stale: 0 };
   private readonly sideStops = new Map<string, () => void>();
 
   private startTestGuest(vmId: string, hostId: string, disks: readonly BlockDevice[]): boolean {
@@ -283,7 +284,8 @@ export class World {
 
   private startSideGuest(key: string, vmId: string, label: string, hostId: string, disks: readonly BlockDevice[], writtenIds: Set<number>): TestGuest {
     const profile = typeof this.options.workload === 'function' ? this.options.workload(vmId) : this.options.workload;
-    const random = this.random.fork(`${key.startsWith('test/') ? `test-guest/${vmId}` : `stale-copy/${vmId}`}/${this.sideBoots++}`);
+    const kind = key.startsWith('test/') ? 'test' : 'stale';
+    const random = this.random.fork(`${kind === 'test' ? `test-guest/${vmId}` : `stale-copy/${vmId}`}/${this.sideBoots[kind]++}`);
     const guest = new TestGuest(vmId, label, this.kernel, random, this.writeIds, disks, profile, this.options.tick, writtenIds);
     // A side guest dies with its host.
     const unsubscribe = this.host(hostId).onPowerChange((state) => {

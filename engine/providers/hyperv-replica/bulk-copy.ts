@@ -72,6 +72,12 @@ export class BulkCopy {
     this.send('begin', { type: 'bulk-begin', generation: this.generation, mode: this.mode }, 0);
   }
 
+  /** The session dropped this copy (resync required again, cancelled, stopped): reads and timers
+   *  still in flight must not send anything any more. */
+  stop(): void {
+    this.finished = true;
+  }
+
   get isFinished(): boolean {
     return this.finished;
   }
@@ -200,6 +206,7 @@ export class BulkCopy {
   }
 
   private send(id: number | string, message: HvrMessage, payloadBytes: number): void {
+    if (this.finished) return;
     this.retx.send(this.key(id), this.ctx.seal(message, payloadBytes));
   }
 

@@ -32,6 +32,8 @@ export class FailoverLayer {
   private readonly disks: DiskLayer[];
   private detachers: Array<() => void> = [];
   private captured = false;
+  /** Released (committed, or its session stopped): a capture still reading never starts tracking. */
+  private released = false;
 
   constructor(private readonly ctx: SessionContext, diskCount: number) {
     this.disks = Array.from({ length: diskCount }, (_, d) => {
@@ -52,6 +54,7 @@ export class FailoverLayer {
     let failed: string | null = null;
     const finished = join(reads.length, () => {
       if (failed !== null) return done({ ok: false, error: failed });
+      if (this.released) return done({ ok: false, error: 'the failover layer was released while it was being captured' });
       this.track();
       this.captured = true;
       this.ctx.ports.tracer.mark('failover-layer-captured');
@@ -126,6 +129,7 @@ export class FailoverLayer {
   release(): void {
     this.stopTracking();
     this.captured = false;
+    this.released = true;
   }
 
   /** The base content of blocks [start, start + count) as extents cut at chunk boundaries. */

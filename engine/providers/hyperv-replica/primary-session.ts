@@ -332,6 +332,7 @@ export class PrimarySession {
     this.resyncReason = reason;
     this.failPrepare(`resync required (${reason})`);
     this.stopTracking();
+    this.bulk?.stop();
     this.bulk = null;
     this.shipping = null;
     this.retx.clear();
@@ -355,6 +356,7 @@ export class PrimarySession {
     if (this.phase !== 'resyncing') return { ok: false, error: `no resync is running (${this.phase})` };
     if (this.bulk?.isCompleting === true) return { ok: false, error: 'the resync is merging on the replica (its point of no return): it can no longer be cancelled' };
     this.stopTracking();
+    this.bulk?.stop();
     this.bulk = null;
     this.shipping = null;
     this.retx.clear();
@@ -439,6 +441,7 @@ export class PrimarySession {
     this.retx.clear();
     if (this.cycleTimer !== null) this.ctx.ports.clock.cancelTimer(this.cycleTimer);
     this.cycleTimer = null;
+    this.bulk?.stop();
     this.bulk = null;
     this.shipping = null;
     this.phase = 'stopped';

@@ -50,6 +50,7 @@ export class ReplicaSession {
     this.generation = restored?.generation ?? 0;
     this.bulkComplete = restored?.bulkComplete ?? false;
     if (restored?.failedOver === true) this.phase = 'failed-over';
+    if (restored?.failoverCancelled === true) this.phase = 'failover-cancelled';
     // A crash in the middle of an apply leaves the disks between two points: there is no
     // recovery point until the primary resends that log and it is applied again.
     const halfApplied = restored?.applyingSeq !== null && restored?.applyingSeq !== undefined;
@@ -389,7 +390,10 @@ export class ReplicaSession {
     const layer = new FailoverLayer(this.ctx, this.config.diskCount);
     this.layer = layer;
     layer.capture((captured) => {
-      if (this.phase !== 'failing-over') return done({ ok: false, error: 'replication of this VM was stopped during the failover' });
+      if (this.phase !== 'failing-over') {
+        layer.release(); // stopped while capturing: the layer never becomes the session's
+        return done({ ok: false, error: 'replication of this VM was stopped during the failover' });
+      }
       if (captured.ok) return restore();
       this.layer = null;
       layer.release();
@@ -422,6 +426,7 @@ export class ReplicaSession {
     if (this.phase !== 'failed-over') return { ok: false, error: `there is no failover to commit (${this.phase})` };
     this.layer?.merge();
     this.layer = null;
+    // The point failed over to becomes the latest (truncate), then the other points go (clear).
     if (this.failedOverPointId !== null) this.history.truncateAfter(this.failedOverPointId);
     this.failedOverPointId = null;
     this.history.clear();
@@ -475,6 +480,7 @@ export class ReplicaSession {
         bulkComplete: this.bulkComplete,
         applyingSeq: this.applyingSeq,
         failedOver: this.phase === 'failed-over',
+        failoverCancelled: this.phase === 'failover-cancelled',
       },
       (ok) => {
         if (ok) done();

@@ -46,4 +46,6 @@ export type PersistedSession =
       readonly applyingSeq: number | null;
       /** The replica failed over: it must never take data from the old primary again. */
       readonly failedOver?: boolean;
+      /** The failover was cancelled: replication stays stopped across restarts. */
+      readonly failoverCancelled?: boolean;
     };

@@ -357,8 +357,11 @@ export class AgentPair {
 
   /** The user's resync: the pending one starts as soon as the process server has room. */
   forceResync(): void {
+    // Only a pending resync can be forced: a flag set while one runs would let the next
+    // automatic resync skip its off-hours window.
+    if (this.phase !== 'bitmap') return;
     this.resyncForced = true;
-    if (this.phase !== 'bitmap' || this.paused) return;
+    if (this.paused) return;
     if (this.probeTimer !== null) this.ctx.ports.clock.cancelTimer(this.probeTimer);
     this.probeTimer = null;
     this.scheduleProbe(0 as Duration);
