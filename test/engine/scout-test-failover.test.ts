@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { hours, minutes, type Instant } from '../../model/index.js';
 import { runScoutOperation, type ScoutLab } from '../../scenarios/scout-lab.js';
 import { SymbolicPayload, type VirtualDisk } from '../../sim/index.js';
-import type { BlockDevice, Payload } from '../../engine/index.js';
+import { retentionVolumeId, type BlockDevice, type Payload } from '../../engine/index.js';
 import { advance, hashesAtBoot, replicaEqualsSourceAt, settle, smallScoutLab } from './scout-helpers.js';
 
 function protectedLab(seed: number): ScoutLab {
@@ -119,5 +119,22 @@ describe('Scout test failover', () => {
     expect(refused.ok ? '' : refused.error).toMatch(/no tag "no-such-tag"/);
     expect(l.controller.stateOf('vm1').testing).toBe(false);
     expect((l.world.now() as Instant) > 0).toBe(true);
+  });
+});
+
+describe('Scout test failover and a damaged retention volume', () => {
+  it('fails the test failover (an operating error, not a crash) and replication goes on', () => {
+    const l = protectedLab(33);
+    const tags = l.masterTargets.get('mt-b1')!.tagsOf('vm1');
+    const volume = l.world.disks.get(retentionVolumeId('mt-b1'))!;
+    for (const [block] of volume.writtenBlocks()) volume.injectLatentSectorError(block);
+    const started = runScoutOperation(l, (done) => l.controller.testFailover('vm1', { target: { kind: 'tag', name: tags[0].name } }, done), hours(1));
+    expect(started.ok).toBe(false);
+    expect(started.ok ? '' : started.error).toMatch(/retention volume of mt-b1 could not be read \(media-error\)/);
+    expect(l.controller.stateOf('vm1')).toMatchObject({ value: 'protected', testing: false });
+    expect(l.world.testGuests.has('vm1')).toBe(false);
+    const applied = l.masterTargets.get('mt-b1')!.statusOf('vm1')!.batchesApplied;
+    advance(l, hours(1));
+    expect(l.masterTargets.get('mt-b1')!.statusOf('vm1')!.batchesApplied).toBeGreaterThan(applied);
   });
 });

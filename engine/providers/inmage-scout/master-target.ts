@@ -605,6 +605,11 @@ export class MasterTargetService implements ManagedService {
     if (typeof resolved === 'string') return done({ ok: false, error: resolved });
     pair.preparingTest = true;
     this.pointContent(pair, resolved.at, (perDisk) => {
+      if (typeof perDisk === 'string') {
+        pair.preparingTest = false;
+        this.pump(pair);
+        return done({ ok: false, error: perDisk });
+      }
       const disks = pair.devices.map((device, d) => new TestDisk(device, this.ports.codec, perDisk[d]));
       this.ports.hypervisor.startTestVm(pair.config.vmId, disks, network, (started) => {
         pair.preparingTest = false;
@@ -617,13 +622,16 @@ export class MasterTargetService implements ManagedService {
     });
   }
 
-  /** Per disk, the content at `at` of every block written since (read from the retention volume). */
-  private pointContent(pair: MtPair, at: Instant, done: (perDisk: Array<Map<number, Payload>>) => void): void {
+  /** Per disk, the content at `at` of every block written since (read from the retention volume),
+   *  or why it cannot be read (a media error is an operating error: the test failover fails). */
+  private pointContent(pair: MtPair, at: Instant, done: (perDisk: Array<Map<number, Payload>> | string) => void): void {
     const entries = this.journal.newerThan(pair.config.index, at);
     const perDisk = pair.devices.map(() => new Map<number, Payload>());
     const payloads: Payload[] = new Array(entries.length);
     const codec = this.ports.codec;
+    let failed: string | null = null;
     const read = join(entries.length, () => {
+      if (failed !== null) return done(failed);
       // Newest first: the oldest undo of a block is set last and wins.
       entries.forEach((e, i) => {
         for (let b = 0; b < e.count; b++) perDisk[e.disk].set(e.start + b, e.count === 1 ? payloads[i] : codec.slice(payloads[i], b, 1));
@@ -632,8 +640,8 @@ export class MasterTargetService implements ManagedService {
     });
     entries.forEach((entry, i) => {
       this.volume.read(entry.offset, entry.count, (result) => {
-        assert(result.ok, `master target ${this.ports.hostId}: the retention volume failed a read`);
-        payloads[i] = result.value;
+        if (result.ok) payloads[i] = result.value;
+        else failed = `the retention volume of ${this.ports.hostId} could not be read (${result.error.kind})`;
         read();
       });
     });
