@@ -63,8 +63,9 @@ export function placeReplicas(topology: Topology): Topology {
   return { ...topology, vms };
 }
 
-/** Runs the world until `done` has been called or `limit` of simulated time passed. */
-export function runOperation(lab: HyperVLab, start: (done: (result: OperationResult) => void) => void, limitMicros: number): OperationResult {
+/** Runs the world until `done` has been called or `limit` of simulated time passed (a lab of
+ *  either provider). */
+export function runOperation(lab: { readonly world: World }, start: (done: (result: OperationResult) => void) => void, limitMicros: number): OperationResult {
   let result: OperationResult | null = null;
   start((r) => {
     result = r;

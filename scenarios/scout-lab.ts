@@ -29,6 +29,7 @@ import {
   type ScoutProtectedVm,
 } from '../engine/index.js';
 import { World, type WorldOptions } from '../sim/index.js';
+import { runOperation } from './hyperv-lab.js';
 
 export interface ScoutLabOptions extends Omit<WorldOptions, 'topology' | 'volumes'> {
   readonly topology: ScoutTopology;
@@ -107,20 +108,7 @@ export function buildScoutLab(options: ScoutLabOptions): ScoutLab {
 }
 
 /** Runs the world until `done` has been called or `limit` of simulated time passed. */
-export function runScoutOperation(lab: ScoutLab, start: (done: (result: OperationResult) => void) => void, limitMicros: number): OperationResult {
-  let result: OperationResult | null = null;
-  start((r) => {
-    result = r;
-    lab.world.kernel.stop();
-  });
-  const deadline = lab.world.now() + limitMicros;
-  while (result === null && lab.world.now() < deadline) {
-    const outcome = lab.world.run(deadline as never);
-    if (outcome === 'idle' || outcome === 'time-limit') break;
-  }
-  if (result === null) return { ok: false, error: `no answer within ${limitMicros / 1e6}s of simulated time`, job: null };
-  return result;
-}
+export const runScoutOperation: (lab: ScoutLab, start: (done: (result: OperationResult) => void) => void, limitMicros: number) => OperationResult = runOperation;
 
 export interface TwoSiteScoutOptions {
   readonly vmCount: number;

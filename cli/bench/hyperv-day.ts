@@ -3,12 +3,12 @@
 // a day in total, office-hours shaped, 1 MiB blocks, oracle checks on. Replication is already
 // established when the day starts (initial replication is another benchmark's subject). At the
 // end every VM's replica must equal the source image at its newest applied cut.
-import { DEFAULT_HYPERV_POLICY, GiB, MiB, TiB, days, minutes, type Instant } from '../../model/index.js';
+import { DEFAULT_HYPERV_POLICY, GiB, MiB, TiB, minutes } from '../../model/index.js';
 import { buildHyperVLab, twoSiteHyperV } from '../../scenarios/index.js';
 import { workloadProfile } from '../../sim/index.js';
 import { ReplicaSession } from '../../engine/index.js';
 import type { Benchmark, BenchContext, Figures } from './benchmark.js';
-import { peakRssMiB, significant, timed } from './measure.js';
+import { steadyDay } from './steady-day.js';
 
 export function hypervDay(vmCount: number, context: BenchContext): Figures {
   const vms = Math.max(1, Math.round(vmCount * context.scale));
@@ -22,29 +22,9 @@ export function hypervDay(vmCount: number, context: BenchContext): Figures {
     policy: { ...DEFAULT_HYPERV_POLICY, copyFrequencySeconds: 300 },
     replicasPreSeeded: true,
   });
-  const horizon = days(1) as number as Instant;
-  const { seconds, result } = timed(() => {
-    // Replication is established before the guests write (the window starts in steady state).
-    for (const vm of lab.vms) lab.controller.adoptInSync(vm.vmId, () => undefined);
-    lab.world.run(1_000_000 as Instant);
-    lab.world.startGuests();
-    lab.world.run(horizon);
-    return checkReplicas(lab);
-  });
-  const churnBytes = [...lab.world.guests.values()].reduce((sum, g) => sum + (g.generator?.statistics().bytesIssued ?? 0), 0);
-  context.progress(`hyperv-day: ${vms} VMs, ${(churnBytes / 1e12).toFixed(2)} TB of churn`);
-  return {
-    wallSeconds: significant(seconds),
-    simulatedSeconds: horizon / 1e6,
-    events: lab.world.kernel.eventCount,
-    peakRssMiB: peakRssMiB(),
-    simulatedToWall: significant(horizon / 1e6 / seconds),
-    dataLossWrites: result.mismatched,
-    vms,
-    churnTerabytes: significant(churnBytes / 1e12),
-    replicasChecked: result.checked,
-    logsApplied: result.logsApplied,
-  };
+  const day = steadyDay(lab, checkReplicas);
+  context.progress(`hyperv-day: ${vms} VMs, ${(day.churnBytes / 1e12).toFixed(2)} TB of churn`);
+  return { ...day.figures, replicasChecked: day.check.checked, logsApplied: day.check.logsApplied };
 }
 
 /** Oracle check: each replica equals its source image at the cut of its newest applied log. */

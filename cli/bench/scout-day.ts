@@ -5,11 +5,12 @@
 // with the source images and the pairs adopted in sync), so the day measures continuous data
 // protection: capture, cache, compress, forward, retention journal and apply. At the end every
 // replica must equal its source image at its master target's newest consistent instant.
-import { DEFAULT_SCOUT_POLICY, GiB, MiB, TiB, days, minutes, type Instant } from '../../model/index.js';
+import { DEFAULT_SCOUT_POLICY, GiB, MiB, TiB, minutes, type Instant } from '../../model/index.js';
 import { buildScoutLab, twoSiteScout, type ScoutLab } from '../../scenarios/index.js';
 import { workloadProfile } from '../../sim/index.js';
 import type { Benchmark, BenchContext, Figures } from './benchmark.js';
-import { peakRssMiB, significant, timed } from './measure.js';
+import { significant } from './measure.js';
+import { steadyDay } from './steady-day.js';
 
 export function scoutDay(vmCount: number, context: BenchContext): Figures {
   const vms = Math.max(1, Math.round(vmCount * context.scale));
@@ -34,32 +35,17 @@ export function scoutDay(vmCount: number, context: BenchContext): Figures {
     replicasPreSeeded: true,
     pollInterval: minutes(5),
   });
-  const horizon = days(1) as number as Instant;
-  const { seconds, result } = timed(() => {
-    for (const vm of lab.vms) lab.controller.adoptInSync(vm.vmId, () => undefined);
-    lab.world.run(1_000_000 as Instant);
-    lab.world.startGuests();
-    lab.world.run(horizon);
-    return checkReplicas(lab);
-  });
-  const churnBytes = [...lab.world.guests.values()].reduce((sum, g) => sum + (g.generator?.statistics().bytesIssued ?? 0), 0);
+  const day = steadyDay(lab, checkReplicas);
   const masterTargets = [...lab.masterTargets.values()];
-  context.progress(`scout-day: ${vms} VMs, ${(churnBytes / 1e12).toFixed(2)} TB of churn`);
+  context.progress(`scout-day: ${vms} VMs, ${(day.churnBytes / 1e12).toFixed(2)} TB of churn`);
   return {
-    wallSeconds: significant(seconds),
-    simulatedSeconds: horizon / 1e6,
-    events: lab.world.kernel.eventCount,
-    peakRssMiB: peakRssMiB(),
-    simulatedToWall: significant(horizon / 1e6 / seconds),
-    dataLossWrites: result.mismatched,
-    vms,
+    ...day.figures,
     masterTargets: lab.masterTargets.size,
     processServers: lab.processServers.size,
-    churnTerabytes: significant(churnBytes / 1e12),
-    replicasChecked: result.checked,
-    batchesApplied: result.batchesApplied,
+    replicasChecked: day.check.checked,
+    batchesApplied: day.check.batchesApplied,
     retentionEntries: masterTargets.reduce((sum, mt) => sum + mt.journal.size, 0),
-    rpoSecondsMax: significant(result.rpoMicrosMax / 1e6),
+    rpoSecondsMax: significant(day.check.rpoMicrosMax / 1e6),
   };
 }
 

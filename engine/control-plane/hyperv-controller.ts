@@ -13,7 +13,7 @@ import { xstateClock } from './xstate-clock.js';
 import { JobLog, type Job } from './jobs.js';
 import { JobSteps } from './job-steps.js';
 import { TestFailoverTimers } from './test-failover-timers.js';
-import { planItemOperations, RecoveryPlanRunner, type PlanKind, type PlanRun, type RecoveryPlan } from './recovery-plan.js';
+import { runPlanOn, type PlanKind, type PlanRun, type RecoveryPlan } from './recovery-plan.js';
 import { HVR_SERVICE, type HvrRequest } from '../providers/hyperv-replica/requests.js';
 import type { RecoveryPointInfo } from '../providers/hyperv-replica/recovery-history.js';
 import { plantedBugs } from '../planted-bugs.js';
@@ -349,19 +349,14 @@ export class HyperVReplicaController {
 
   /** Runs a recovery plan (DOMAIN.md rule 14); `onEnd` gets the finished run. */
   runRecoveryPlan(plan: RecoveryPlan, kind: PlanKind, onEnd?: (run: PlanRun) => void): PlanRun {
-    const items = planItemOperations(
-      {
-        jobs: this.jobs,
-        isProtectedItem: (vmId) => this.items.has(vmId),
-        stateOf: (vmId) => this.stateOf(vmId),
-        plannedFailover: (vmId, done) => this.plannedFailover(vmId, done),
-        unplannedFailover: (vmId, done) => this.unplannedFailover(vmId, {}, done),
-        testFailover: (vmId, done) => this.testFailover(vmId, {}, done),
-      },
-      this.ports.tracer,
-    );
-    return new RecoveryPlanRunner(this.ports.clock, this.ports.tracer, this.jobs, items).run(plan, kind, onEnd);
+    return runPlanOn(this, this.ports.clock, this.ports.tracer, plan, kind, onEnd);
   }
+
+  /** Whether `vmId` is one of this controller's protected items. */
+  isProtectedItem(vmId: string): boolean {
+    return this.items.has(vmId);
+  }
+
 
   // --- status watching -------------------------------------------------------------------------
 

@@ -8,8 +8,7 @@ import { assign, createActor, setup, type Actor } from 'xstate';
 import { assert, seconds, type Duration } from '../../model/index.js';
 import type { Clock, Tracer } from '../ports.js';
 import { xstateClock } from './xstate-clock.js';
-import type { JobLog} from './jobs.js';
-import { type Job } from './jobs.js';
+import type { Job, JobLog } from './jobs.js';
 import type { OperationResult } from './hyperv-controller.js';
 
 export const RECOVERY_PLAN_GROUPS_MAX = 7;
@@ -123,6 +122,33 @@ export interface PlanFailoverControls {
   plannedFailover(item: string, done: (result: OperationResult) => void): void;
   unplannedFailover(item: string, done: (result: OperationResult) => void): void;
   testFailover(item: string, done: (result: OperationResult) => void): void;
+}
+
+/** What both providers' controllers offer a recovery plan: their items, and failovers whose
+ *  options all have defaults (an empty options object means latest point, default network). */
+export interface PlanController {
+  readonly jobs: JobLog;
+  isProtectedItem(item: string): boolean;
+  stateOf(item: string): { readonly value: string };
+  plannedFailover(item: string, done: (result: OperationResult) => void): void;
+  unplannedFailover(item: string, options: Record<string, never>, done: (result: OperationResult) => void): void;
+  testFailover(item: string, options: Record<string, never>, done: (result: OperationResult) => void): void;
+}
+
+/** Runs `plan` over a controller's items with their default failover options. */
+export function runPlanOn(controller: PlanController, clock: Clock, tracer: Tracer, plan: RecoveryPlan, kind: PlanKind, onEnd?: (run: PlanRun) => void): PlanRun {
+  const items = planItemOperations(
+    {
+      jobs: controller.jobs,
+      isProtectedItem: (item) => controller.isProtectedItem(item),
+      stateOf: (item) => controller.stateOf(item),
+      plannedFailover: (item, done) => controller.plannedFailover(item, done),
+      unplannedFailover: (item, done) => controller.unplannedFailover(item, {}, done),
+      testFailover: (item, done) => controller.testFailover(item, {}, done),
+    },
+    tracer,
+  );
+  return new RecoveryPlanRunner(clock, tracer, controller.jobs, items).run(plan, kind, onEnd);
 }
 
 /** How a plan fails one item over through a controller, whatever the provider: an item another

@@ -15,7 +15,7 @@ import { JobLog, type Job } from './jobs.js';
 import { JobSteps, type StepResponse } from './job-steps.js';
 import type { ControllerPorts, OperationResult } from './hyperv-controller.js';
 import { TestFailoverTimers } from './test-failover-timers.js';
-import { planItemOperations, RecoveryPlanRunner, type PlanKind, type PlanRun, type RecoveryPlan } from './recovery-plan.js';
+import { runPlanOn, type PlanKind, type PlanRun, type RecoveryPlan } from './recovery-plan.js';
 import { ConfigurationServer } from '../providers/inmage-scout/configuration-server.js';
 import type { ProcessServerStatus } from '../providers/inmage-scout/process-server.js';
 import {
@@ -306,19 +306,14 @@ export class ScoutController {
    *  groups in order, machines of a group in parallel, manual actions that pause the plan. An
    *  unplanned plan recovers each machine to its latest tag; a test plan boots test copies. */
   runRecoveryPlan(plan: RecoveryPlan, kind: PlanKind, onEnd?: (run: PlanRun) => void): PlanRun {
-    const items = planItemOperations(
-      {
-        jobs: this.jobs,
-        isProtectedItem: (vmId) => this.items.has(vmId),
-        stateOf: (vmId) => this.stateOf(vmId),
-        plannedFailover: (vmId, done) => this.plannedFailover(vmId, done),
-        unplannedFailover: (vmId, done) => this.unplannedFailover(vmId, {}, done),
-        testFailover: (vmId, done) => this.testFailover(vmId, {}, done),
-      },
-      this.ports.tracer,
-    );
-    return new RecoveryPlanRunner(this.ports.clock, this.ports.tracer, this.jobs, items).run(plan, kind, onEnd);
+    return runPlanOn(this, this.ports.clock, this.ports.tracer, plan, kind, onEnd);
   }
+
+  /** Whether `vmId` is one of this controller's protected items. */
+  isProtectedItem(vmId: string): boolean {
+    return this.items.has(vmId);
+  }
+
 
   /** A common consistency point across a replication group (rule 20): quiesce every member,
    *  tag each with one name while all are held, thaw. A failed quiesce thaws all and fails. */

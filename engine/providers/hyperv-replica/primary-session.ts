@@ -331,13 +331,18 @@ export class PrimarySession {
     this.ctx.ports.tracer.mark(`resync-trigger:${reason}`);
     this.resyncReason = reason;
     this.failPrepare(`resync required (${reason})`);
+    this.dropReplication();
+    this.phase = 'resync-required';
+    this.persist();
+  }
+
+  /** Stops tracking and drops whatever was being shipped (a log or a bulk copy). */
+  private dropReplication(): void {
     this.stopTracking();
     this.bulk?.stop();
     this.bulk = null;
     this.shipping = null;
     this.retx.clear();
-    this.phase = 'resync-required';
-    this.persist();
   }
 
   startResync(): { ok: true } | { ok: false; error: string } {
@@ -355,11 +360,7 @@ export class PrimarySession {
   cancelResync(): { ok: true } | { ok: false; error: string } {
     if (this.phase !== 'resyncing') return { ok: false, error: `no resync is running (${this.phase})` };
     if (this.bulk?.isCompleting === true) return { ok: false, error: 'the resync is merging on the replica (its point of no return): it can no longer be cancelled' };
-    this.stopTracking();
-    this.bulk?.stop();
-    this.bulk = null;
-    this.shipping = null;
-    this.retx.clear();
+    this.dropReplication();
     this.resyncReason = 'resync-cancelled';
     this.phase = 'resync-required';
     this.persist();
@@ -437,13 +438,9 @@ export class PrimarySession {
 
   stop(): void {
     this.failPrepare('replication stopped');
-    this.stopTracking();
-    this.retx.clear();
+    this.dropReplication();
     if (this.cycleTimer !== null) this.ctx.ports.clock.cancelTimer(this.cycleTimer);
     this.cycleTimer = null;
-    this.bulk?.stop();
-    this.bulk = null;
-    this.shipping = null;
     this.phase = 'stopped';
   }
 
