@@ -1,17 +1,27 @@
 // The pristine content of a disk: block -> content id, for disks of any virtual size.
 //
-// Fault model: none; it is a data structure. Content is stored in pages of PAGE_BLOCKS ids
-// (2 KiB), allocated on the first write into them and filled with the implicit content (the base
-// image, or 0), so memory follows the blocks written, never the disk size: at most one page per
-// written block, and 4 bytes per block where writes are dense (guest writes cluster in the used
-// part of a disk and in its hot set). A one-page cache makes consecutive blocks of one write cost
-// an array access each, not a hash lookup. Whole runs of blocks of a write usually share a page.
+// Fault model: none; it is a data structure. Content is kept by pages of PAGE_BLOCKS ids (2 KiB):
+// a page is "allocated" on the first write into it and filled with the implicit content (the
+// base image, or 0), so memory follows the blocks written, never the disk size.
+//
+// Two layouts, one behaviour:
+//   - dense (disks of at most DENSE_BLOCKS_MAX blocks, when the size is given): one typed array
+//     over the whole disk with a byte per page saying whether it was allocated. Reads and writes
+//     are one array access. The array is zero-filled by the allocator, so the operating system
+//     commits its memory only where pages were written: memory still follows blocks written.
+//     This is the layout of simulations at scale (a day of hundreds of VMs with 1 MiB blocks),
+//     where every write lands on a random block of a random disk and the paged layout's hash
+//     lookup and page object cost several cache misses per block (measured: 220 ns against 39).
+//   - paged (disks larger than that, or of unknown size): a Map of page arrays, with a one-page
+//     cache so consecutive blocks of one write cost an array access each.
 import { assert } from '../../model/index.js';
 
 const PAGE_SHIFT = 9;
 export const PAGE_BLOCKS = 1 << PAGE_SHIFT;
 const PAGE_MASK = PAGE_BLOCKS - 1;
 const TWO_POW_31 = 0x8000_0000;
+/** Largest disk (in blocks) kept in the dense layout: 4 MiB of address space per disk. */
+export const DENSE_BLOCKS_MAX = 1 << 20;
 
 function pageOf(block: number): number {
   return block < TWO_POW_31 ? block >>> PAGE_SHIFT : Math.floor(block / PAGE_BLOCKS);
@@ -21,14 +31,25 @@ export class BlockMap {
   private readonly pages = new Map<number, Uint32Array>();
   private cachedPageIndex = -1;
   private cachedPage: Uint32Array | null = null;
+  /** Dense layout: every block's id, valid in allocated pages only. */
+  private readonly dense: Uint32Array | null;
+  /** Dense layout: 1 for each allocated page. */
+  private readonly denseAllocated: Uint8Array;
+  private denseAllocatedCount = 0;
   private differing = 0;
 
-  /** Blocks [0, baseBlocks) implicitly hold `baseId`; every other block holds 0. */
+  /** Blocks [0, baseBlocks) implicitly hold `baseId`; every other block holds 0. Given the disk's
+   *  size in blocks, a small disk gets the dense layout. */
   constructor(
     readonly baseBlocks: number,
     readonly baseId: number,
+    blockCount?: number,
   ) {
     assert(Number.isInteger(baseBlocks) && baseBlocks >= 0, 'block map: base image size must be a non-negative integer');
+    const dense = blockCount !== undefined && blockCount <= DENSE_BLOCKS_MAX;
+    const pageCount = dense ? Math.ceil(blockCount / PAGE_BLOCKS) : 0;
+    this.dense = dense ? new Uint32Array(pageCount * PAGE_BLOCKS) : null;
+    this.denseAllocated = new Uint8Array(pageCount);
   }
 
   /** What `block` holds when nothing was written to it. */
@@ -37,6 +58,11 @@ export class BlockMap {
   }
 
   get(block: number): number {
+    const dense = this.dense;
+    if (dense !== null) {
+      const pageIndex = this.densePageOf(block);
+      return this.denseAllocated[pageIndex] === 0 ? this.implicitId(block) : dense[block];
+    }
     const pageIndex = pageOf(block);
     const page = pageIndex === this.cachedPageIndex ? this.cachedPage : this.lookUp(pageIndex);
     return page === null ? this.implicitId(block) : page[block & PAGE_MASK];
@@ -44,6 +70,21 @@ export class BlockMap {
 
   /** Stores `id` at `block` and returns what it held before. */
   exchange(block: number, id: number): number {
+    const dense = this.dense;
+    if (dense !== null) {
+      const pageIndex = this.densePageOf(block);
+      if (this.denseAllocated[pageIndex] === 0) {
+        const implicit = this.implicitId(block);
+        if (id === implicit) return implicit;
+        this.allocateDense(pageIndex);
+      }
+      const old = dense[block];
+      if (old !== id) {
+        dense[block] = id;
+        this.countChange(block, old, id);
+      }
+      return old;
+    }
     const pageIndex = pageOf(block);
     let page = pageIndex === this.cachedPageIndex ? this.cachedPage : this.lookUp(pageIndex);
     if (page === null) {
@@ -55,9 +96,7 @@ export class BlockMap {
     const old = page[slot];
     if (old !== id) {
       page[slot] = id;
-      const implicit = this.implicitId(block);
-      if (old === implicit) this.differing++;
-      else if (id === implicit) this.differing--;
+      this.countChange(block, old, id);
     }
     return old;
   }
@@ -69,24 +108,24 @@ export class BlockMap {
 
   /** Number of pages allocated (memory is about 2 KiB each). */
   get pageCount(): number {
-    return this.pages.size;
+    return this.dense !== null ? this.denseAllocatedCount : this.pages.size;
   }
 
   /** Blocks whose content differs from the implicit content, ascending, with their id. */
   *differingBlocks(): IterableIterator<[number, number]> {
-    for (const pageIndex of [...this.pages.keys()].sort((a, b) => a - b)) {
-      const page = this.pages.get(pageIndex)!;
+    for (const pageIndex of this.allocatedPages()) {
       const first = pageIndex * PAGE_BLOCKS;
       for (let slot = 0; slot < PAGE_BLOCKS; slot++) {
         const block = first + slot;
-        if (page[slot] !== this.implicitId(block)) yield [block, page[slot]];
+        const id = this.get(block);
+        if (id !== this.implicitId(block)) yield [block, id];
       }
     }
   }
 
   /** Lowest and highest block of every allocated page, for comparisons: [first, end) pairs. */
   allocatedRanges(): Array<[number, number]> {
-    return [...this.pages.keys()].sort((a, b) => a - b).map((pageIndex) => [pageIndex * PAGE_BLOCKS, (pageIndex + 1) * PAGE_BLOCKS]);
+    return this.allocatedPages().map((pageIndex) => [pageIndex * PAGE_BLOCKS, (pageIndex + 1) * PAGE_BLOCKS]);
   }
 
   invariants(): void {
@@ -96,6 +135,37 @@ export class BlockMap {
       differing++;
     }
     assert(differing === this.differing, `block map: counted ${differing} differing blocks, tracked ${this.differing}`);
+    if (this.dense !== null) {
+      assert(this.pages.size === 0, 'block map: a dense map holds pages');
+      assert(this.denseAllocated.reduce((sum, flag) => sum + flag, 0) === this.denseAllocatedCount, 'block map: dense page count is off');
+    }
+  }
+
+  /** Indices of allocated pages, ascending. */
+  private allocatedPages(): number[] {
+    if (this.dense === null) return [...this.pages.keys()].sort((a, b) => a - b);
+    const indices: number[] = [];
+    for (let pageIndex = 0; pageIndex < this.denseAllocated.length; pageIndex++) if (this.denseAllocated[pageIndex] !== 0) indices.push(pageIndex);
+    return indices;
+  }
+
+  private countChange(block: number, old: number, id: number): void {
+    const implicit = this.implicitId(block);
+    if (old === implicit) this.differing++;
+    else if (id === implicit) this.differing--;
+  }
+
+  private densePageOf(block: number): number {
+    const pageIndex = block >>> PAGE_SHIFT;
+    if (!(block >= 0 && pageIndex < this.denseAllocated.length)) assert(false, `block map: block ${block} is beyond the disk's ${this.denseAllocated.length * PAGE_BLOCKS} blocks`);
+    return pageIndex;
+  }
+
+  private allocateDense(pageIndex: number): void {
+    const first = pageIndex * PAGE_BLOCKS;
+    if (this.baseId !== 0 && first < this.baseBlocks) this.dense!.fill(this.baseId, first, Math.min(first + PAGE_BLOCKS, this.baseBlocks));
+    this.denseAllocated[pageIndex] = 1;
+    this.denseAllocatedCount++;
   }
 
   private lookUp(pageIndex: number): Uint32Array | null {

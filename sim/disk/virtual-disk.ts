@@ -177,7 +177,7 @@ export class VirtualDisk implements ObservableBlockDevice {
     const baseId = options.baseImage?.writeId ?? 0;
     assert(Number.isInteger(baseBlocks) && baseBlocks >= 0 && baseBlocks <= this.blockCount, `disk ${this.deviceId}: base image larger than the disk`);
     assert(Number.isInteger(baseId) && baseId >= 0 && baseId <= 0xffff_ffff, `disk ${this.deviceId}: base image id is not a uint32`);
-    this.content = new BlockMap(baseBlocks, baseId);
+    this.content = new BlockMap(baseBlocks, baseId, this.blockCount);
     const loss = options.crashLoss ?? CRASH_LOSS_DEFAULT;
     this.fateDenominator = lcm(loss.lost.denominator, loss.torn.denominator);
     assert(this.fateDenominator <= BLOCK_COUNT_MAX, `disk ${this.deviceId}: crash-loss ratios need a common denominator below 2^32`);

@@ -20,7 +20,7 @@ export class GuestTruth {
     private baseId: number,
     at: Instant,
   ) {
-    this.blocks = new BlockMap(baseBlocks, baseId);
+    this.blocks = new BlockMap(baseBlocks, baseId, blockCount);
     this.oracle = new DiskOracle(diskId);
     if (baseBlocks > 0) this.hash.addRange(0, baseBlocks, baseId);
     this.oracle.begin(at, baseBlocks, baseId, this.hash);
@@ -59,7 +59,7 @@ export class GuestTruth {
     }
     this.baseBlocks = 0;
     this.baseId = 0;
-    this.blocks = new BlockMap(0, 0);
+    this.blocks = new BlockMap(0, 0, this.blockCount);
     for (const [block, id] of content) if (id !== 0) this.blocks.exchange(block, id);
     if (changedBlocks.length > 0) this.oracle.recordReversion(at, changedBlocks, changedIds, this.hash);
     return changedBlocks.length;

@@ -1,0 +1,83 @@
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { BlockMap, DENSE_BLOCKS_MAX, PAGE_BLOCKS } from '../../sim/disk/block-map.js';
+
+/** The model: a plain map of every block ever set, with the implicit content elsewhere. */
+class ModelMap {
+  readonly ids = new Map<number, number>();
+  constructor(
+    readonly baseBlocks: number,
+    readonly baseId: number,
+  ) {}
+  get(block: number): number {
+    return this.ids.get(block) ?? (block < this.baseBlocks ? this.baseId : 0);
+  }
+  exchange(block: number, id: number): number {
+    const old = this.get(block);
+    this.ids.set(block, id);
+    return old;
+  }
+  differing(): Array<[number, number]> {
+    return [...this.ids].filter(([block, id]) => id !== (block < this.baseBlocks ? this.baseId : 0)).sort((a, b) => a[0] - b[0]);
+  }
+}
+
+const blockCount = 5 * PAGE_BLOCKS + 17;
+
+const scenario = fc.record({
+  baseBlocks: fc.integer({ min: 0, max: blockCount }),
+  baseId: fc.integer({ min: 0, max: 3 }),
+  operations: fc.array(fc.tuple(fc.integer({ min: 0, max: blockCount - 1 }), fc.integer({ min: 0, max: 4 })), { maxLength: 200 }),
+});
+
+describe('BlockMap: dense and paged layouts behave as one map', () => {
+  it('both layouts agree with a plain model on every exchange, read and enumeration', () => {
+    fc.assert(
+      fc.property(scenario, ({ baseBlocks, baseId, operations }) => {
+        const model = new ModelMap(baseBlocks, baseId);
+        const paged = new BlockMap(baseBlocks, baseId);
+        const dense = new BlockMap(baseBlocks, baseId, blockCount);
+        for (const [block, id] of operations) {
+          const expected = model.exchange(block, id);
+          expect(paged.exchange(block, id)).toBe(expected);
+          expect(dense.exchange(block, id)).toBe(expected);
+        }
+        for (const map of [paged, dense]) {
+          for (let block = 0; block < blockCount; block += 7) expect(map.get(block)).toBe(model.get(block));
+          expect([...map.differingBlocks()]).toEqual(model.differing());
+          expect(map.differingCount).toBe(model.differing().length);
+          map.invariants();
+        }
+        expect(dense.allocatedRanges()).toEqual(paged.allocatedRanges());
+        expect(dense.pageCount).toBe(paged.pageCount);
+      }),
+    );
+  });
+
+  it('allocates no page for a write of the implicit content, and one per page written otherwise', () => {
+    const dense = new BlockMap(PAGE_BLOCKS, 9, 4 * PAGE_BLOCKS);
+    dense.exchange(3, 9);
+    dense.exchange(2 * PAGE_BLOCKS + 1, 0);
+    expect(dense.pageCount).toBe(0);
+    dense.exchange(3, 10);
+    dense.exchange(4, 11);
+    dense.exchange(3 * PAGE_BLOCKS, 1);
+    expect(dense.pageCount).toBe(2);
+    expect(dense.get(5)).toBe(9);
+    expect(dense.get(PAGE_BLOCKS + 5)).toBe(0);
+  });
+
+  it('refuses a block beyond the disk in the dense layout', () => {
+    const dense = new BlockMap(0, 0, PAGE_BLOCKS);
+    expect(() => dense.exchange(PAGE_BLOCKS, 1)).toThrow(/beyond the disk/);
+    expect(() => dense.exchange(-1, 1)).toThrow(/beyond the disk/);
+  });
+
+  it('keeps disks larger than DENSE_BLOCKS_MAX paged, so memory follows the blocks written', () => {
+    const large = new BlockMap(0, 0, 2 * DENSE_BLOCKS_MAX);
+    large.exchange(2 * DENSE_BLOCKS_MAX - 1, 5);
+    expect(large.pageCount).toBe(1);
+    expect(large.get(2 * DENSE_BLOCKS_MAX - 1)).toBe(5);
+    large.invariants();
+  });
+});
