@@ -67,6 +67,19 @@ export interface Codec {
   compressedSizeBytes(payload: Payload): number;
   /** A canonical 32-bit digest of a JSON-like message body, payloads included by checksum. */
   digest(body: unknown): number;
+  /** An empty append-only buffer of payload content (an .hrl file's data, a batch being built). */
+  buffer(): PayloadBuffer;
+}
+
+/** Payloads appended one after another and kept as one: appending copies the content, so a log
+ *  of thousands of writes holds one growing buffer instead of thousands of payload objects. */
+export interface PayloadBuffer {
+  /** Blocks appended so far. */
+  readonly blockCount: number;
+  /** Appends the blocks of `payload` after the others; returns the block offset they start at. */
+  append(payload: Payload): number;
+  /** Blocks [offset, offset + count) as an immutable payload (later appends never change it). */
+  slice(offset: number, count: number): Payload;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -22,8 +22,7 @@ export interface Envelope<M> {
 export const FRAME_OVERHEAD_BYTES = 512;
 
 export function seal<M>(codec: Codec, pairing: string, epoch: number, message: M, payloadBytes: number): Frame {
-  const unsealed = { version: WIRE_VERSION, pairing, epoch, message };
-  const body: Envelope<M> = { ...unsealed, checksum: codec.digest(unsealed) };
+  const body: Envelope<M> = { version: WIRE_VERSION, pairing, epoch, message, checksum: codec.digest([WIRE_VERSION, pairing, epoch, message]) };
   return { sizeBytes: FRAME_OVERHEAD_BYTES + payloadBytes, body };
 }
 
@@ -37,7 +36,7 @@ export function open<M>(codec: Codec, frame: Frame): OpenResult<M> {
     return { ok: false, reason: 'malformed' };
   }
   if (body.version !== WIRE_VERSION) return { ok: false, reason: 'version' };
-  const { checksum, ...unsealed } = body;
-  if (codec.digest(unsealed) !== checksum) return { ok: false, reason: 'checksum' };
+  // The checksum covers every field but itself, in a fixed order.
+  if (codec.digest([body.version, body.pairing, body.epoch, body.message]) !== body.checksum) return { ok: false, reason: 'checksum' };
   return { ok: true, envelope: body as Envelope<M> };
 }

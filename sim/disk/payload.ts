@@ -10,7 +10,7 @@
 // content-bytes.ts is built so that the position-weighted word sum of those bytes equals the same
 // value. Symbolic and bytes payloads of the same content therefore checksum alike.
 import { assert, digestValue, fold32 } from '../../model/index.js';
-import type { Codec, Payload } from '../../engine/ports.js';
+import type { Codec, Payload, PayloadBuffer } from '../../engine/ports.js';
 import type { RandomStream, Ratio } from '../random.js';
 import { assertBlockSize, blockChecksumOfId, bytesBlockChecksum } from './content-bytes.js';
 
@@ -173,25 +173,45 @@ export class SimCodec implements Codec {
     return this.digestInto(body, DIGEST_SEED);
   }
 
-  /** digestValue's canonical walk, with payloads folded in by checksum (so modes agree). */
+  buffer(): PayloadBuffer {
+    return new SimPayloadBuffer();
+  }
+
+  /** digestValue's canonical walk, with payloads folded in by checksum (so modes agree). The hot
+   *  cases (small integers, strings, payloads, arrays, plain records) are handled here without
+   *  allocating; strings are digested once each and remembered (message bodies repeat a few
+   *  type names and ids millions of times). */
   private digestInto(value: unknown, hash: number): number {
-    if (typeof value !== 'object' || value === null) return digestValue(value, hash);
-    if (value instanceof SymbolicPayload || value instanceof BytesPayload) {
-      return fold32(fold32(fold32(hash, PAYLOAD_TAG), value.blockCount), this.checksum(value));
+    switch (typeof value) {
+      case 'number':
+        return (value | 0) === value ? fold32(fold32(hash, 1), value) : digestValue(value, hash);
+      case 'string':
+        return fold32(fold32(hash, 2), stringDigest(value));
+      case 'object': {
+        if (value === null) return digestValue(value, hash);
+        if (value instanceof SymbolicPayload || value instanceof BytesPayload) {
+          return fold32(fold32(fold32(hash, PAYLOAD_TAG), value.blockCount), this.checksum(value));
+        }
+        if (Array.isArray(value)) {
+          let h = fold32(fold32(hash, 7), value.length);
+          for (let i = 0; i < value.length; i++) h = this.digestInto(value[i], h);
+          return h;
+        }
+        if (ArrayBuffer.isView(value)) return digestValue(value, hash);
+        return this.digestRecord(value as Record<string, unknown>, hash);
+      }
+      default:
+        return digestValue(value, hash);
     }
-    if (ArrayBuffer.isView(value)) return digestValue(value, hash);
-    if (Array.isArray(value)) {
-      let h = fold32(fold32(hash, 7), value.length);
-      for (const item of value) h = this.digestInto(item, h);
-      return h;
-    }
-    // Key order must not matter: fields are combined by a commutative sum instead of sorting
-    // the keys (sorting every record of every frame was the codec's main cost).
-    const record = value as Record<string, unknown>;
+  }
+
+  /** Key order must not matter: fields are combined by a commutative sum instead of sorting the
+   *  keys (sorting every record of every frame was the codec's main cost). Bodies are plain
+   *  objects: no inherited enumerable keys. */
+  private digestRecord(record: Record<string, unknown>, hash: number): number {
     let count = 0;
     let sum = 0;
     for (const key in record) {
-      if (!Object.prototype.hasOwnProperty.call(record, key)) continue;
       count++;
       sum = (sum + this.digestInto(record[key], keyHash(key))) >>> 0;
     }
@@ -199,7 +219,76 @@ export class SimCodec implements Codec {
   }
 }
 
+/** The codec's PayloadBuffer: one typed array grown by doubling, symbolic ids or bytes (the
+ *  first payload appended decides). Slices are views: content already appended never changes,
+ *  and a grown buffer is a copy, so a slice taken before keeps its own. */
+class SimPayloadBuffer implements PayloadBuffer {
+  private ids: Uint32Array | null = null;
+  private bytes: Uint8Array | null = null;
+  private blockSizeBytes = 0;
+  private blocks = 0;
+
+  get blockCount(): number {
+    return this.blocks;
+  }
+
+  append(payload: Payload): number {
+    const sim = asSimPayload(payload);
+    const offset = this.blocks;
+    if (sim.blockCount === 0) return offset;
+    if (sim instanceof SymbolicPayload) {
+      assert(this.bytes === null, 'payload buffer: cannot mix symbolic and bytes payloads');
+      this.ids = appendInto(this.ids ?? new Uint32Array(Math.max(INITIAL_BUFFER_IDS, sim.blockCount)), offset, sim.ids, (length) => new Uint32Array(length));
+    } else {
+      assert(this.ids === null, 'payload buffer: cannot mix symbolic and bytes payloads');
+      assert(this.blocks === 0 || sim.blockSizeBytes === this.blockSizeBytes, 'payload buffer: bytes payloads of one block size only');
+      this.blockSizeBytes = sim.blockSizeBytes;
+      this.bytes = appendInto(this.bytes ?? new Uint8Array(sim.bytes.length), offset * sim.blockSizeBytes, sim.bytes, (length) => new Uint8Array(length));
+    }
+    this.blocks += sim.blockCount;
+    return offset;
+  }
+
+  slice(offset: number, count: number): Payload {
+    if (!(Number.isInteger(offset) && Number.isInteger(count) && offset >= 0 && count >= 0 && offset + count <= this.blocks)) assert(false, `payload buffer: slice [${offset}, +${count}) outside ${this.blocks} blocks`);
+    if (this.bytes !== null) {
+      const size = this.blockSizeBytes;
+      return new BytesPayload(this.bytes.subarray(offset * size, (offset + count) * size), size);
+    }
+    return new SymbolicPayload(this.ids === null ? new Uint32Array(0) : this.ids.subarray(offset, offset + count));
+  }
+}
+
+const INITIAL_BUFFER_IDS = 16;
+
+/** Writes `source` at `at` in `target`, first moving to a copy of twice the size if it is full. */
+function appendInto<T extends Uint8Array | Uint32Array>(target: T, at: number, source: T, make: (length: number) => T): T {
+  let result = target;
+  if (at + source.length > target.length) {
+    let length = target.length * 2;
+    while (length < at + source.length) length *= 2;
+    result = make(length);
+    result.set(target.subarray(0, at));
+  }
+  result.set(source, at);
+  return result;
+}
+
 const keyHashes = new Map<string, number>();
+const stringDigests = new Map<string, number>();
+/** Strings longer than this are digested each time rather than remembered. */
+const REMEMBERED_STRING_LENGTH_MAX = 64;
+/** At most this many strings are remembered (ids of a large run stay well below it). */
+const REMEMBERED_STRINGS_MAX = 100_000;
+
+function stringDigest(text: string): number {
+  let digest = stringDigests.get(text);
+  if (digest === undefined) {
+    digest = digestValue(text, 0x5be0cd19);
+    if (text.length <= REMEMBERED_STRING_LENGTH_MAX && stringDigests.size < REMEMBERED_STRINGS_MAX) stringDigests.set(text, digest);
+  }
+  return digest;
+}
 
 function keyHash(key: string): number {
   let hash = keyHashes.get(key);

@@ -35,7 +35,7 @@ describe('resync triggers', () => {
     const primary = l.services.get('hv-a1')!.sessionOf('vm1') as PrimarySession;
     const replica = l.services.get('hv-b1')!.sessionOf('vm1') as ReplicaSession;
     const expected = replica.status.appliedSeq + 1;
-    const forged = seal(l.world.codec, 'vm1', primary.config.epoch, { type: 'log-chunk', seq: expected + 5, chunk: 0, chunkCount: 1, cutAt: l.world.now(), appConsistent: false, records: [] }, 0);
+    const forged = seal(l.world.codec, 'vm1', primary.config.epoch, { type: 'log-chunk', seq: expected + 5, chunk: 0, chunkCount: 1, cutAt: l.world.now(), appConsistent: false, records: { disks: [], starts: [], counts: [], content: null } }, 0);
     l.world.network.endpoint('hv-a1', 'hvr').send('hv-b1/hvr', forged);
     advance(l, minutes(2));
     expect(l.world.tracer.reached('out-of-sequence-log')).toBe(true);

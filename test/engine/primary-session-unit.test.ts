@@ -107,7 +107,7 @@ describe('PrimarySession: delta cycles', () => {
     h.run(seconds(1));
     expect(session.logBytes()).toBe(recordBytes(4) + recordBytes(1));
     h.runTo(seconds(30) + 1); // the first cycle ships the log
-    expect(h.logChunks().map((c) => [c.message.seq, c.message.records.length])).toEqual([[1, 2]]);
+    expect(h.logChunks().map((c) => [c.message.seq, c.message.records.disks.length])).toEqual([[1, 2]]);
     h.guestWrite(0, 100, 2);
     h.run(seconds(1));
     expect(session.logBytes()).toBe(recordBytes(4) + recordBytes(1) + recordBytes(2));

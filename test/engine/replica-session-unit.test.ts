@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_HYPERV_POLICY, MiB, millis, seconds, type Instant } from '../../model/index.js';
 import { Kernel, KernelClock, RandomStream, RunTracer, SimCodec, SimCpu, SimHostFs, SymbolicPayload, VirtualDisk } from '../../sim/index.js';
 import { ReplicaSession } from '../../engine/providers/hyperv-replica/replica-session.js';
-import type { HvrMessage } from '../../engine/providers/hyperv-replica/messages.js';
+import type { HvrMessage, LogRecords } from '../../engine/providers/hyperv-replica/messages.js';
 import type { PersistedSession, SessionConfig, SessionContext } from '../../engine/providers/hyperv-replica/session-context.js';
 import type { Hypervisor, HyperVHostPorts, OfflineMedia } from '../../engine/index.js';
 
@@ -86,8 +86,24 @@ const log = (seq: number, cutAt: number, records: Array<{ disk: number; start: n
   chunkCount,
   cutAt: cutAt as Instant,
   appConsistent: false,
-  records: records.map((r) => ({ disk: r.disk, start: r.start, payload: SymbolicPayload.filled(r.id, r.blocks) })),
+  records: packed(records),
 });
+
+/** Records packed as the wire carries them: columns, and the content of all of them in one payload. */
+function packed(records: Array<{ disk: number; start: number; id: number; blocks: number }>): LogRecords {
+  const content = new Uint32Array(records.reduce((sum, r) => sum + r.blocks, 0));
+  let at = 0;
+  for (const r of records) {
+    content.fill(r.id, at, at + r.blocks);
+    at += r.blocks;
+  }
+  return {
+    disks: records.map((r) => r.disk),
+    starts: records.map((r) => r.start),
+    counts: records.map((r) => r.blocks),
+    content: records.length === 0 ? null : new SymbolicPayload(content),
+  };
+}
 
 describe('ReplicaSession: bulk copy', () => {
   it('writes the blocks of its generation only, and answers repeats idempotently', () => {

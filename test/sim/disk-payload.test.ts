@@ -157,3 +157,35 @@ describe('corruptedCopy', () => {
     expect(new SymbolicPayload(new Uint32Array(0)).corruptedCopy(new RandomStream('x')).blockCount).toBe(0);
   });
 });
+
+describe('SimCodec payload buffer', () => {
+  const parts = fc.array(fc.array(fc.integer({ min: 1, max: WRITE_ID_MAX }), { minLength: 0, maxLength: 40 }), { maxLength: 12 });
+
+  it('holds the appended payloads in order, and a slice never changes when more is appended', () => {
+    fc.assert(
+      fc.property(parts, fc.boolean(), (lists, asBytes) => {
+        const buffer = codec.buffer();
+        const all: number[] = [];
+        const slices: Array<{ payload: ReturnType<typeof buffer.slice>; expected: number[] }> = [];
+        for (const list of lists) {
+          const payload = asBytes ? bytesOf(list, 0) : new SymbolicPayload(Uint32Array.from(list));
+          expect(buffer.append(payload)).toBe(all.length);
+          all.push(...list);
+          expect(buffer.blockCount).toBe(all.length);
+          if (all.length > 0) slices.push({ payload: buffer.slice(0, all.length), expected: [...all] });
+        }
+        for (const { payload, expected } of slices) {
+          expect([...codec.blockChecksums(payload)]).toEqual(expected.map(blockChecksumOfId));
+        }
+      }),
+    );
+  });
+
+  it('refuses a slice outside what was appended, and a mix of symbolic and bytes payloads', () => {
+    const buffer = codec.buffer();
+    buffer.append(SymbolicPayload.sequence(1, 3));
+    expect(() => buffer.slice(2, 2)).toThrow(/outside 3 blocks/);
+    expect(() => buffer.append(new BytesPayload(new Uint8Array(BLOCK), BLOCK))).toThrow(/cannot mix/);
+    expect(buffer.slice(1, 2).blockCount).toBe(2);
+  });
+});

@@ -9,6 +9,16 @@ export interface WireRecord {
   readonly payload: Payload;
 }
 
+/** Records packed as an .hrl file packs them: record i writes `counts[i]` blocks at `starts[i]`
+ *  of disk `disks[i]`, and its content is the next `counts[i]` blocks of `content` (null when
+ *  there are no records). */
+export interface LogRecords {
+  readonly disks: readonly number[];
+  readonly starts: readonly number[];
+  readonly counts: readonly number[];
+  readonly content: Payload | null;
+}
+
 /** One chunk of a closed replication log (an .hrl file shipped in pieces). */
 export interface LogChunk {
   readonly type: 'log-chunk';
@@ -18,7 +28,7 @@ export interface LogChunk {
   /** The instant the primary closed the log: the source image the log completes. */
   readonly cutAt: Instant;
   readonly appConsistent: boolean;
-  readonly records: readonly WireRecord[];
+  readonly records: LogRecords;
 }
 
 export interface ChunkReceived {

@@ -252,13 +252,11 @@ export class PrimarySession {
   }
 
   private ship(log: ChangeLog): void {
-    const codec = this.ctx.ports.codec;
-    const chunks = log.chunks(codec, LOG_CHUNK_BYTES_MAX);
+    const chunks = log.chunks(LOG_CHUNK_BYTES_MAX);
     const compress = this.config.policy.compression;
     let total = 0;
-    chunks.forEach((records, chunk) => {
-      let bytes = 0;
-      for (const r of records) bytes += compress ? codec.compressedSizeBytes(r.payload) : codec.sizeBytes(r.payload);
+    chunks.forEach(({ records, rawBytes, compressedBytes }, chunk) => {
+      const bytes = compress ? compressedBytes : rawBytes;
       total += bytes;
       const frame = this.ctx.seal(
         { type: 'log-chunk', seq: log.seq, chunk, chunkCount: chunks.length, cutAt: log.cutAt!, appConsistent: log.appConsistent, records },

@@ -7,7 +7,8 @@
 import { assert, type Instant } from '../../../model/index.js';
 import type { Payload } from '../../ports.js';
 import { coalesce, join, type Run } from '../../data-plane/coalesce.js';
-import type { BulkBlocks, BulkBegin, BulkComplete, CompareRequest, HvrMessage, LogChunk, WireRecord } from './messages.js';
+import type { BulkBlocks, BulkBegin, BulkComplete, CompareRequest, HvrMessage, LogChunk, LogRecords, WireRecord } from './messages.js';
+import { recordsOf } from './change-log.js';
 import { RecoveryHistory, type RecoveryPointInfo } from './recovery-history.js';
 import type { PersistedSession, SessionConfig, SessionContext } from './session-context.js';
 import { plantedBugs } from '../../planted-bugs.js';
@@ -25,7 +26,7 @@ export class ReplicaSession {
   private generation: number;
   private bulkComplete: boolean;
   private pendingSeq = -1;
-  private pendingChunks = new Map<number, readonly WireRecord[]>();
+  private pendingChunks = new Map<number, LogRecords>();
   private pendingMeta: { chunkCount: number; cutAt: Instant; appConsistent: boolean } | null = null;
   readonly history: RecoveryHistory;
   private logsApplied = 0;
@@ -115,15 +116,16 @@ export class ReplicaSession {
 
   private applyPending(): void {
     const meta = this.pendingMeta!;
+    const codec = this.ctx.ports.codec;
     const records: WireRecord[] = [];
     if (plantedBugs.has('apply-logs-out-of-order')) {
-      for (const chunkRecords of this.pendingChunks.values()) records.push(...chunkRecords); // arrival order
+      for (const packed of this.pendingChunks.values()) for (const record of recordsOf(codec, packed)) records.push(record); // arrival order
     } else {
-      for (let i = 0; i < meta.chunkCount; i++) records.push(...this.pendingChunks.get(i)!);
+      for (let i = 0; i < meta.chunkCount; i++) for (const record of recordsOf(codec, this.pendingChunks.get(i)!)) records.push(record);
     }
     const seq = this.pendingSeq;
     this.phase = 'applying';
-    const runs = coalesce(this.ctx.ports.codec, records);
+    const runs = coalesce(codec, records);
     this.applyingSeq = seq;
     this.persist(() => this.saveUndo(runs, () =>
       this.writeRuns(runs, () =>
