@@ -19,56 +19,109 @@ export interface Run {
 
 const DISK_STRIDE = 2 ** 32;
 
+/** Every block of every write as one number, (disk, block) above and the write's index below,
+ *  so that a plain numeric sort orders blocks and, within a block, writes. Reused between calls
+ *  (coalesce never calls out, so it cannot be re-entered): a log is coalesced without a Map or a
+ *  comparator sort, and without allocating per block. */
+let scratch = new Float64Array(1024);
+
 export function coalesce(codec: Codec, writes: readonly BlockWrite[]): Run[] {
   if (writes.length === 0) return [];
   if (writes.length === 1) return [writes[0]];
-  // block key -> [write index, offset in that write]
+  const indexScale = 2 ** Math.ceil(Math.log2(writes.length));
+  let blocks = 0;
+  let keyMax = 0;
+  for (const { disk, start, payload } of writes) {
+    blocks += payload.blockCount;
+    keyMax = Math.max(keyMax, disk * DISK_STRIDE + start + payload.blockCount);
+  }
+  if (keyMax * indexScale + indexScale > Number.MAX_SAFE_INTEGER) return coalesceByMap(codec, writes);
+  if (scratch.length < blocks) scratch = new Float64Array(2 ** Math.ceil(Math.log2(blocks)));
+  const entries = scratch.subarray(0, blocks);
+  let n = 0;
+  for (let w = 0; w < writes.length; w++) {
+    const { disk, start, payload } = writes[w];
+    const first = (disk * DISK_STRIDE + start) * indexScale + w;
+    for (let i = 0; i < payload.blockCount; i++) entries[n++] = first + i * indexScale;
+  }
+  entries.sort();
+  const builder = new RunBuilder(codec, writes);
+  for (let e = 0; e < blocks; e++) {
+    const packed = entries[e];
+    const key = Math.floor(packed / indexScale);
+    // Only the last write of a block counts: skip entries followed by one for the same block.
+    if (e + 1 < blocks && Math.floor(entries[e + 1] / indexScale) === key) continue;
+    builder.add(key, packed - key * indexScale);
+  }
+  return builder.finish();
+}
+
+/** The general case (keys beyond 2^53 once packed: logs of over 2^17 writes): one Map entry per
+ *  block. Exported for tests. */
+export function coalesceByMap(codec: Codec, writes: readonly BlockWrite[]): Run[] {
   const owner = new Map<number, number>();
   for (let w = 0; w < writes.length; w++) {
     const { disk, start, payload } = writes[w];
     const base = disk * DISK_STRIDE + start;
-    for (let i = 0; i < payload.blockCount; i++) owner.set(base + i, w * DISK_STRIDE + i);
+    for (let i = 0; i < payload.blockCount; i++) owner.set(base + i, w);
   }
-  const keys = [...owner.keys()].sort((a, b) => a - b);
-  const runs: Run[] = [];
-  let runStartKey = keys[0];
-  let parts: Payload[] = [];
-  let prevKey = -2;
-  let pieceWrite = -1;
-  let pieceOffset = 0;
-  let pieceLength = 0;
-  const flushPiece = () => {
-    if (pieceLength > 0) parts.push(sliceOf(codec, writes[pieceWrite].payload, pieceOffset, pieceLength));
-    pieceLength = 0;
-  };
-  const flushRun = () => {
-    flushPiece();
-    if (parts.length === 0) return;
-    const disk = Math.floor(runStartKey / DISK_STRIDE);
-    runs.push({ disk, start: runStartKey - disk * DISK_STRIDE, payload: parts.length === 1 ? parts[0] : codec.concat(parts) });
-    parts = [];
-  };
-  for (const key of keys) {
-    const ref = owner.get(key)!;
-    const w = Math.floor(ref / DISK_STRIDE);
-    const offset = ref - w * DISK_STRIDE;
-    const contiguous = key === prevKey + 1 && Math.floor(key / DISK_STRIDE) === Math.floor(prevKey / DISK_STRIDE);
+  const builder = new RunBuilder(codec, writes);
+  for (const key of [...owner.keys()].sort((a, b) => a - b)) builder.add(key, owner.get(key)!);
+  return builder.finish();
+}
+
+/** Turns (block key, winning write) pairs, in ascending key order, into runs: contiguous blocks
+ *  of one disk make one run, made of slices of the writes that won them. */
+class RunBuilder {
+  private readonly runs: Run[] = [];
+  private runStartKey = -2;
+  private previousKey = -2;
+  private parts: Payload[] = [];
+  private pieceWrite = -1;
+  private pieceOffset = 0;
+  private pieceLength = 0;
+
+  constructor(
+    private readonly codec: Codec,
+    private readonly writes: readonly BlockWrite[],
+  ) {}
+
+  add(key: number, w: number): void {
+    const write = this.writes[w];
+    const offset = key - (write.disk * DISK_STRIDE + write.start);
+    const contiguous = key === this.previousKey + 1 && Math.floor(key / DISK_STRIDE) === Math.floor(this.previousKey / DISK_STRIDE);
     if (!contiguous) {
-      flushRun();
-      runStartKey = key;
+      this.flushRun();
+      this.runStartKey = key;
     }
-    if (pieceLength > 0 && w === pieceWrite && offset === pieceOffset + pieceLength) {
-      pieceLength++;
+    if (this.pieceLength > 0 && w === this.pieceWrite && offset === this.pieceOffset + this.pieceLength) {
+      this.pieceLength++;
     } else {
-      flushPiece();
-      pieceWrite = w;
-      pieceOffset = offset;
-      pieceLength = 1;
+      this.flushPiece();
+      this.pieceWrite = w;
+      this.pieceOffset = offset;
+      this.pieceLength = 1;
     }
-    prevKey = key;
+    this.previousKey = key;
   }
-  flushRun();
-  return runs;
+
+  finish(): Run[] {
+    this.flushRun();
+    return this.runs;
+  }
+
+  private flushPiece(): void {
+    if (this.pieceLength > 0) this.parts.push(sliceOf(this.codec, this.writes[this.pieceWrite].payload, this.pieceOffset, this.pieceLength));
+    this.pieceLength = 0;
+  }
+
+  private flushRun(): void {
+    this.flushPiece();
+    if (this.parts.length === 0) return;
+    const disk = Math.floor(this.runStartKey / DISK_STRIDE);
+    this.runs.push({ disk, start: this.runStartKey - disk * DISK_STRIDE, payload: this.parts.length === 1 ? this.parts[0] : this.codec.concat(this.parts) });
+    this.parts = [];
+  }
 }
 
 function sliceOf(codec: Codec, payload: Payload, offset: number, count: number): Payload {
