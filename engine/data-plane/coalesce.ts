@@ -3,6 +3,7 @@
 // of writes inside it only matters for which write wins a block; coalesced runs can then be
 // written in parallel. A crash in the middle of an apply is repaired by applying the whole log
 // again, which is idempotent.
+import { assert } from '../../model/index.js';
 import type { Codec, Payload } from '../ports.js';
 
 export interface BlockWrite {
@@ -17,7 +18,28 @@ export interface Run {
   readonly payload: Payload;
 }
 
+/** Writes packed as columns (a replication log as it is stored and shipped): write i puts
+ *  `counts[i]` blocks at `starts[i]` of disk `disks[i]`, and its content is the next `counts[i]`
+ *  blocks of `content` (null when there are no writes). */
+export interface PackedWrites {
+  readonly disks: readonly number[];
+  readonly starts: readonly number[];
+  readonly counts: readonly number[];
+  readonly content: Payload | null;
+}
+
 const DISK_STRIDE = 2 ** 32;
+
+/** The writes to coalesce, whatever their form: write w's content is blocks
+ *  [sourceOffsets[w], + counts[w]) of sources[sourceOf[w]]. */
+interface Writes {
+  readonly disks: number[];
+  readonly starts: number[];
+  readonly counts: number[];
+  readonly sources: Payload[];
+  readonly sourceOf: number[];
+  readonly sourceOffsets: number[];
+}
 
 /** Every block of every write as one number, (disk, block) above and the write's index below,
  *  so that a plain numeric sort orders blocks and, within a block, writes. Reused between calls
@@ -28,21 +50,60 @@ let scratch = new Float64Array(1024);
 export function coalesce(codec: Codec, writes: readonly BlockWrite[]): Run[] {
   if (writes.length === 0) return [];
   if (writes.length === 1) return [writes[0]];
-  const indexScale = 2 ** Math.ceil(Math.log2(writes.length));
+  const columns: Writes = { disks: [], starts: [], counts: [], sources: [], sourceOf: [], sourceOffsets: [] };
+  for (let w = 0; w < writes.length; w++) {
+    const { disk, start, payload } = writes[w];
+    columns.disks.push(disk);
+    columns.starts.push(start);
+    columns.counts.push(payload.blockCount);
+    columns.sources.push(payload);
+    columns.sourceOf.push(w);
+    columns.sourceOffsets.push(0);
+  }
+  return coalesceColumns(codec, columns);
+}
+
+/** coalesce of packed groups of writes, in order (the chunks of one log). Contiguous blocks
+ *  taken from one group's content become one slice of it, not a concatenation. */
+export function coalescePacked(codec: Codec, groups: readonly PackedWrites[]): Run[] {
+  const columns: Writes = { disks: [], starts: [], counts: [], sources: [], sourceOf: [], sourceOffsets: [] };
+  for (const { disks, starts, counts, content } of groups) {
+    assert(disks.length === starts.length && disks.length === counts.length, 'packed writes: one disk, start and count per write');
+    if (disks.length === 0) continue;
+    assert(content !== null, 'packed writes: writes without content');
+    const source = columns.sources.length;
+    columns.sources.push(content);
+    let offset = 0;
+    for (let i = 0; i < disks.length; i++) {
+      columns.disks.push(disks[i]);
+      columns.starts.push(starts[i]);
+      columns.counts.push(counts[i]);
+      columns.sourceOf.push(source);
+      columns.sourceOffsets.push(offset);
+      offset += counts[i];
+    }
+    assert(offset === content.blockCount, 'packed writes: the content holds exactly the blocks of the writes');
+  }
+  if (columns.disks.length === 0) return [];
+  return coalesceColumns(codec, columns);
+}
+
+function coalesceColumns(codec: Codec, writes: Writes): Run[] {
+  const count = writes.disks.length;
+  const indexScale = 2 ** Math.ceil(Math.log2(Math.max(2, count)));
   let blocks = 0;
   let keyMax = 0;
-  for (const { disk, start, payload } of writes) {
-    blocks += payload.blockCount;
-    keyMax = Math.max(keyMax, disk * DISK_STRIDE + start + payload.blockCount);
+  for (let w = 0; w < count; w++) {
+    blocks += writes.counts[w];
+    keyMax = Math.max(keyMax, writes.disks[w] * DISK_STRIDE + writes.starts[w] + writes.counts[w]);
   }
-  if (keyMax * indexScale + indexScale > Number.MAX_SAFE_INTEGER) return coalesceByMap(codec, writes);
+  if (keyMax * indexScale + indexScale > Number.MAX_SAFE_INTEGER) return coalesceColumnsByMap(codec, writes);
   if (scratch.length < blocks) scratch = new Float64Array(2 ** Math.ceil(Math.log2(blocks)));
   const entries = scratch.subarray(0, blocks);
   let n = 0;
-  for (let w = 0; w < writes.length; w++) {
-    const { disk, start, payload } = writes[w];
-    const first = (disk * DISK_STRIDE + start) * indexScale + w;
-    for (let i = 0; i < payload.blockCount; i++) entries[n++] = first + i * indexScale;
+  for (let w = 0; w < count; w++) {
+    const first = (writes.disks[w] * DISK_STRIDE + writes.starts[w]) * indexScale + w;
+    for (let i = 0; i < writes.counts[w]; i++) entries[n++] = first + i * indexScale;
   }
   entries.sort();
   const builder = new RunBuilder(codec, writes);
@@ -59,46 +120,61 @@ export function coalesce(codec: Codec, writes: readonly BlockWrite[]): Run[] {
 /** The general case (keys beyond 2^53 once packed: logs of over 2^17 writes): one Map entry per
  *  block. Exported for tests. */
 export function coalesceByMap(codec: Codec, writes: readonly BlockWrite[]): Run[] {
+  return writes.length === 0 ? [] : coalesceColumnsByMap(codec, toColumns(writes));
+}
+
+function coalesceColumnsByMap(codec: Codec, columns: Writes): Run[] {
   const owner = new Map<number, number>();
-  for (let w = 0; w < writes.length; w++) {
-    const { disk, start, payload } = writes[w];
-    const base = disk * DISK_STRIDE + start;
-    for (let i = 0; i < payload.blockCount; i++) owner.set(base + i, w);
+  for (let w = 0; w < columns.disks.length; w++) {
+    const base = columns.disks[w] * DISK_STRIDE + columns.starts[w];
+    for (let i = 0; i < columns.counts[w]; i++) owner.set(base + i, w);
   }
-  const builder = new RunBuilder(codec, writes);
+  const builder = new RunBuilder(codec, columns);
   for (const key of [...owner.keys()].sort((a, b) => a - b)) builder.add(key, owner.get(key)!);
   return builder.finish();
 }
 
+function toColumns(writes: readonly BlockWrite[]): Writes {
+  return {
+    disks: writes.map((w) => w.disk),
+    starts: writes.map((w) => w.start),
+    counts: writes.map((w) => w.payload.blockCount),
+    sources: writes.map((w) => w.payload),
+    sourceOf: writes.map((_, w) => w),
+    sourceOffsets: writes.map(() => 0),
+  };
+}
+
 /** Turns (block key, winning write) pairs, in ascending key order, into runs: contiguous blocks
- *  of one disk make one run, made of slices of the writes that won them. */
+ *  of one disk make one run, made of slices of the sources that hold the winning content. */
 class RunBuilder {
   private readonly runs: Run[] = [];
   private runStartKey = -2;
   private previousKey = -2;
   private parts: Payload[] = [];
-  private pieceWrite = -1;
+  private pieceSource = -1;
   private pieceOffset = 0;
   private pieceLength = 0;
 
   constructor(
     private readonly codec: Codec,
-    private readonly writes: readonly BlockWrite[],
+    private readonly writes: Writes,
   ) {}
 
   add(key: number, w: number): void {
-    const write = this.writes[w];
-    const offset = key - (write.disk * DISK_STRIDE + write.start);
+    const writes = this.writes;
+    const source = writes.sourceOf[w];
+    const offset = writes.sourceOffsets[w] + key - (writes.disks[w] * DISK_STRIDE + writes.starts[w]);
     const contiguous = key === this.previousKey + 1 && Math.floor(key / DISK_STRIDE) === Math.floor(this.previousKey / DISK_STRIDE);
     if (!contiguous) {
       this.flushRun();
       this.runStartKey = key;
     }
-    if (this.pieceLength > 0 && w === this.pieceWrite && offset === this.pieceOffset + this.pieceLength) {
+    if (this.pieceLength > 0 && source === this.pieceSource && offset === this.pieceOffset + this.pieceLength) {
       this.pieceLength++;
     } else {
       this.flushPiece();
-      this.pieceWrite = w;
+      this.pieceSource = source;
       this.pieceOffset = offset;
       this.pieceLength = 1;
     }
@@ -111,7 +187,7 @@ class RunBuilder {
   }
 
   private flushPiece(): void {
-    if (this.pieceLength > 0) this.parts.push(sliceOf(this.codec, this.writes[this.pieceWrite].payload, this.pieceOffset, this.pieceLength));
+    if (this.pieceLength > 0) this.parts.push(sliceOf(this.codec, this.writes.sources[this.pieceSource], this.pieceOffset, this.pieceLength));
     this.pieceLength = 0;
   }
 

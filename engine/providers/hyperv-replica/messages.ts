@@ -2,6 +2,7 @@
 // inside the sealed envelope of data-plane/envelope.ts; `pairing` is the VM id.
 import type { Instant } from '../../../model/index.js';
 import type { Payload } from '../../ports.js';
+import type { PackedWrites } from '../../data-plane/coalesce.js';
 
 export interface WireRecord {
   readonly disk: number;
@@ -9,15 +10,8 @@ export interface WireRecord {
   readonly payload: Payload;
 }
 
-/** Records packed as an .hrl file packs them: record i writes `counts[i]` blocks at `starts[i]`
- *  of disk `disks[i]`, and its content is the next `counts[i]` blocks of `content` (null when
- *  there are no records). */
-export interface LogRecords {
-  readonly disks: readonly number[];
-  readonly starts: readonly number[];
-  readonly counts: readonly number[];
-  readonly content: Payload | null;
-}
+/** Records packed as an .hrl file packs them (see PackedWrites). */
+export type LogRecords = PackedWrites;
 
 /** One chunk of a closed replication log (an .hrl file shipped in pieces). */
 export interface LogChunk {

@@ -6,9 +6,8 @@
 // Every reply is idempotent: duplicated or resent requests get the same answer again.
 import { assert, type Instant } from '../../../model/index.js';
 import type { Payload } from '../../ports.js';
-import { coalesce, join, type Run } from '../../data-plane/coalesce.js';
-import type { BulkBlocks, BulkBegin, BulkComplete, CompareRequest, HvrMessage, LogChunk, LogRecords, WireRecord } from './messages.js';
-import { recordsOf } from './change-log.js';
+import { coalescePacked, join, type Run } from '../../data-plane/coalesce.js';
+import type { BulkBlocks, BulkBegin, BulkComplete, CompareRequest, HvrMessage, LogChunk, LogRecords } from './messages.js';
 import { RecoveryHistory, type RecoveryPointInfo } from './recovery-history.js';
 import type { PersistedSession, SessionConfig, SessionContext } from './session-context.js';
 import { plantedBugs } from '../../planted-bugs.js';
@@ -116,16 +115,15 @@ export class ReplicaSession {
 
   private applyPending(): void {
     const meta = this.pendingMeta!;
-    const codec = this.ctx.ports.codec;
-    const records: WireRecord[] = [];
+    const chunks: LogRecords[] = [];
     if (plantedBugs.has('apply-logs-out-of-order')) {
-      for (const packed of this.pendingChunks.values()) for (const record of recordsOf(codec, packed)) records.push(record); // arrival order
+      for (const packed of this.pendingChunks.values()) chunks.push(packed); // arrival order
     } else {
-      for (let i = 0; i < meta.chunkCount; i++) for (const record of recordsOf(codec, this.pendingChunks.get(i)!)) records.push(record);
+      for (let i = 0; i < meta.chunkCount; i++) chunks.push(this.pendingChunks.get(i)!);
     }
     const seq = this.pendingSeq;
     this.phase = 'applying';
-    const runs = coalesce(codec, records);
+    const runs = coalescePacked(this.ctx.ports.codec, chunks);
     this.applyingSeq = seq;
     this.persist(() => this.saveUndo(runs, () =>
       this.writeRuns(runs, () =>
