@@ -7,14 +7,16 @@
 // time and by event count. Each event is folded into a running trace hash (time, label, digest)
 // so that two runs of one seed can be proven identical; with `captureTrace` every event is also
 // kept, so that the first divergent event of two runs can be named.
-import { assert, fold32, foldNumber, hex32, type Duration, type Instant } from '../model/index.js';
+import { assert, fold32, hex32, type Duration, type Instant } from '../model/index.js';
 
-/** An event in the heap. Exposed only as an opaque handle for cancellation. */
+/** A pending event; exposed only as an opaque handle for cancellation. Its instant is kept
+ *  beside it (in the heap's key arrays, or as the now-queue's instant), so the event holds only
+ *  small integers and stays free of boxed doubles. */
 interface KernelEvent {
-  time: number;
-  seq: number;
-  label: number;
-  digest: number;
+  readonly seq: number;
+  readonly label: number;
+  /** The trace digest as an int32 (folding treats it as its 32 bits, like the uint32 it stands for). */
+  readonly digest: number;
   fn: (() => void) | null; // null once cancelled
 }
 
@@ -41,8 +43,23 @@ export interface KernelOptions {
   readonly captureTrace?: boolean;
 }
 
+const HEAP_CAPACITY_INITIAL = 256;
+
 export class Kernel {
-  private heap: KernelEvent[] = [];
+  // The heap of future events: events[i] with its key (times[i], seqs[i]); keys in typed arrays,
+  // so ordering reads no event objects.
+  private events: KernelEvent[] = [];
+  private times = new Float64Array(HEAP_CAPACITY_INITIAL);
+  private seqs = new Float64Array(HEAP_CAPACITY_INITIAL);
+  private size = 0;
+  /** Events scheduled for the current instant, in sequence order: a zero delay is a sixth of all
+   *  events, and such an event follows every event already pending for its instant and precedes
+   *  every later one, so a FIFO holds them in the heap's order without the heap's climb. All its
+   *  events are at `nowQueueTime` (time moves on only once it is empty); `run` takes the earlier
+   *  of its head and the heap's top. */
+  private readonly nowQueue: KernelEvent[] = [];
+  private nowHead = 0;
+  private nowQueueTime = 0;
   private nowMicros = 0;
   private nextSeq = 0;
   private eventsRun = 0;
@@ -67,7 +84,7 @@ export class Kernel {
 
   /** Number of events waiting (including cancelled ones not yet discarded). */
   get pendingCount(): number {
-    return this.heap.length;
+    return this.size + this.nowQueue.length - this.nowHead;
   }
 
   /** The running trace hash over every event run so far. */
@@ -120,29 +137,41 @@ export class Kernel {
     this.stopRequested = true;
   }
 
-  /** Runs events in order until the heap is empty, a bound is reached, or `stop()` is called. */
+  /** Runs events in order until none is pending, a bound is reached, or `stop()` is called. */
   run(bounds: RunBounds = {}): RunOutcome {
     const until = bounds.until ?? Number.MAX_SAFE_INTEGER;
     const lastEvent = bounds.maxEvents === undefined ? Number.MAX_SAFE_INTEGER : this.eventsRun + bounds.maxEvents;
     this.stopRequested = false;
-    const heap = this.heap;
-    while (heap.length > 0) {
-      const top = heap[0];
+    const nowQueue = this.nowQueue;
+    for (;;) {
+      // The next event is the earlier of the now-queue's head and the heap's top.
+      let top: KernelEvent;
+      let time: number;
+      const queued = this.nowHead < nowQueue.length && (this.size === 0 || this.queueHeadFirst());
+      if (queued) {
+        top = nowQueue[this.nowHead];
+        time = this.nowQueueTime;
+      } else if (this.size > 0) {
+        top = this.events[0];
+        time = this.times[0];
+      } else {
+        break;
+      }
       if (top.fn === null) {
-        this.pop();
+        this.take(queued);
         continue;
       }
-      if (top.time > until) {
+      if (time > until) {
         this.nowMicros = until;
         return 'time-limit';
       }
       if (this.eventsRun >= lastEvent) return 'event-limit';
-      this.pop();
-      this.nowMicros = top.time;
+      this.take(queued);
+      this.nowMicros = time;
       this.eventsRun++;
-      this.hash = fold32(foldNumber(fold32(this.hash, top.label), top.time), top.digest);
+      this.hash = fold32(foldTime(fold32(this.hash, top.label), time), top.digest);
       if (this.trace !== null) {
-        this.trace.push({ index: this.eventsRun - 1, time: top.time as Instant, label: this.labelNames[top.label], digest: top.digest });
+        this.trace.push({ index: this.eventsRun - 1, time: time as Instant, label: this.labelNames[top.label], digest: top.digest >>> 0 });
       }
       const fn = top.fn;
       top.fn = null;
@@ -153,53 +182,124 @@ export class Kernel {
     return 'idle';
   }
 
-  /** Heap invariant: every parent precedes its children. O(n); for tests. */
+  /** Heap invariant: every parent precedes its children; the now-queue is one instant, in order. O(n); for tests. */
   invariants(): void {
-    const heap = this.heap;
-    for (let i = 1; i < heap.length; i++) {
-      const parent = heap[(i - 1) >> 1];
-      assert(!precedes(heap[i], parent), `kernel heap order broken at ${i}`);
+    for (let i = 1; i < this.size; i++) {
+      const parent = (i - 1) >> 1;
+      assert(!this.heapPrecedes(i, parent), `kernel heap order broken at ${i}`);
     }
-    for (const event of heap) assert(event.time >= this.nowMicros, 'kernel: pending event in the past');
+    for (let i = 0; i < this.size; i++) assert(this.times[i] >= this.nowMicros, 'kernel: pending event in the past');
+    assert(this.events.length === this.size, 'kernel: heap size is off');
+    for (let i = this.nowHead; i < this.nowQueue.length; i++) {
+      assert(i === this.nowHead || this.nowQueue[i - 1].seq < this.nowQueue[i].seq, 'kernel: events queued for now are out of order');
+    }
+    assert(this.nowHead === this.nowQueue.length || this.nowQueueTime >= this.nowMicros, 'kernel: events queued for an instant in the past');
   }
 
   private push(time: number, label: number, fn: () => void, digest: number): EventHandle {
-    const event: KernelEvent = { time, seq: this.nextSeq++, label, digest: digest >>> 0, fn };
-    const heap = this.heap;
-    let i = heap.length;
-    heap.push(event);
-    while (i > 0) {
-      const parentIndex = (i - 1) >> 1;
-      const parent = heap[parentIndex];
-      if (!precedes(event, parent)) break;
-      heap[i] = parent;
-      i = parentIndex;
+    const seq = this.nextSeq++;
+    const event: KernelEvent = { seq, label, digest: digest | 0, fn };
+    const nowQueue = this.nowQueue;
+    if (this.nowHead === nowQueue.length) {
+      if (time === this.nowMicros) {
+        nowQueue.push(event);
+        this.nowQueueTime = time;
+        return event as unknown as EventHandle;
+      }
+    } else if (time === this.nowQueueTime) {
+      nowQueue.push(event);
+      return event as unknown as EventHandle;
     }
-    heap[i] = event;
+    if (this.size === this.times.length) this.growHeap();
+    const events = this.events;
+    const times = this.times;
+    const seqs = this.seqs;
+    let i = this.size++;
+    events.push(event);
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      const parentTime = times[parent];
+      if (!(time < parentTime || (time === parentTime && seq < seqs[parent]))) break;
+      events[i] = events[parent];
+      times[i] = parentTime;
+      seqs[i] = seqs[parent];
+      i = parent;
+    }
+    events[i] = event;
+    times[i] = time;
+    seqs[i] = seq;
     return event as unknown as EventHandle;
   }
 
+  /** Whether the now-queue's head precedes the heap's top (both present). */
+  private queueHeadFirst(): boolean {
+    const time = this.nowQueueTime;
+    return time < this.times[0] || (time === this.times[0] && this.nowQueue[this.nowHead].seq < this.seqs[0]);
+  }
+
+  /** Removes the next event: the queue's head, or the heap's top. */
+  private take(queued: boolean): void {
+    if (!queued) {
+      this.pop();
+      return;
+    }
+    const nowQueue = this.nowQueue;
+    nowQueue[this.nowHead++] = undefined as unknown as KernelEvent;
+    if (this.nowHead === nowQueue.length) {
+      nowQueue.length = 0;
+      this.nowHead = 0;
+    }
+  }
+
   private pop(): void {
-    const heap = this.heap;
-    const last = heap.pop()!;
-    const size = heap.length;
+    const events = this.events;
+    const times = this.times;
+    const seqs = this.seqs;
+    const size = --this.size;
+    const last = events.pop()!;
     if (size === 0) return;
+    const lastTime = times[size];
+    const lastSeq = seqs[size];
     let i = 0;
     for (;;) {
       const left = 2 * i + 1;
       if (left >= size) break;
       const right = left + 1;
-      const child = right < size && precedes(heap[right], heap[left]) ? right : left;
-      if (!precedes(heap[child], last)) break;
-      heap[i] = heap[child];
+      const child = right < size && this.heapPrecedes(right, left) ? right : left;
+      const childTime = times[child];
+      if (!(childTime < lastTime || (childTime === lastTime && seqs[child] < lastSeq))) break;
+      events[i] = events[child];
+      times[i] = childTime;
+      seqs[i] = seqs[child];
       i = child;
     }
-    heap[i] = last;
+    events[i] = last;
+    times[i] = lastTime;
+    seqs[i] = lastSeq;
+  }
+
+  /** Whether heap slot `a` precedes heap slot `b` in (time, sequence) order. */
+  private heapPrecedes(a: number, b: number): boolean {
+    const times = this.times;
+    return times[a] < times[b] || (times[a] === times[b] && this.seqs[a] < this.seqs[b]);
+  }
+
+  private growHeap(): void {
+    const capacity = this.times.length * 2;
+    const times = new Float64Array(capacity);
+    const seqs = new Float64Array(capacity);
+    times.set(this.times);
+    seqs.set(this.seqs);
+    this.times = times;
+    this.seqs = seqs;
   }
 }
 
-function precedes(a: KernelEvent, b: KernelEvent): boolean {
-  return a.time < b.time || (a.time === b.time && a.seq < b.seq);
+/** foldNumber for an event time (a non-negative integer below 2^53), without its general cases:
+ *  times pass 2^32 microseconds after 72 simulated minutes, so the long form is the common one. */
+function foldTime(hash: number, time: number): number {
+  if (time <= 0xffffffff) return fold32(hash, time);
+  return fold32(fold32(hash, time >>> 0), (time / 0x1_0000_0000) >>> 0);
 }
 
 /** The first index where two captured traces differ, with both versions; null when equal. */

@@ -19,17 +19,26 @@ const SALT_A = 0x68e31da4;
 const SALT_B = 0xb5297a4d;
 const TWO_POW_31 = 0x8000_0000;
 
+// The reductions below avoid integer division where their operands allow it: they run four
+// times per block written, on every disk and every truth.
+
 /** The block number reduced modulo `modulus` (the integer path for blocks below 2^31). */
 function reduceBlock(block: number, modulus: number): number {
+  if (block < modulus) return block;
   return block < TWO_POW_31 ? (block | 0) % modulus : block % modulus;
 }
 
+/** A mix (a uint32) shifted down to 26 bits is below twice `modulus`: one subtraction reduces it. */
+function reduceMixed(shifted: number, modulus: number): number {
+  return shifted >= modulus ? shifted - modulus : shifted;
+}
+
 function coefficient(mixed: number, modulus: number): number {
-  return 1 + ((mixed >>> 6) % (modulus - 1));
+  return 1 + reduceMixed(mixed >>> 6, modulus - 1);
 }
 
 function constant(mixed: number, modulus: number): number {
-  return (Math.imul(mixed, 0x9e3779b1) >>> 6) % modulus;
+  return reduceMixed(Math.imul(mixed, 0x9e3779b1) >>> 6, modulus);
 }
 
 /** h(block, id) in one lane, in [0, modulus). */
@@ -81,8 +90,9 @@ export class ImageHash {
   }
 }
 
-/** (value + plus - minus) mod m, for operands in [0, m). */
+/** (value + plus - minus) mod m, for integer operands in [0, m). */
 function addMod(value: number, plus: number, minus: number, modulus: number): number {
-  const result = (value + plus - minus) % modulus;
+  const result = value + plus - minus;
+  if (result >= modulus) return result - modulus;
   return result < 0 ? result + modulus : result;
 }

@@ -100,15 +100,22 @@ export interface ContentDiff {
   readonly differences: readonly BlockDifference[];
 }
 
-/** A write in flight, linked into the disk's in-flight list (issue order) until it completes. */
-interface PendingWrite {
-  readonly start: number;
-  readonly payload: SimPayload;
-  readonly done: (result: IoResult<void>) => void;
-  readonly epoch: number;
-  readonly misdirectOffset: number;
+/** A write in flight, linked into the disk's in-flight list (issue order) until it completes.
+ *  The extents of one request are also chained by `sibling`, which a power loss leaves alone. */
+class PendingWrite {
   previous: PendingWrite | null;
-  next: PendingWrite | null;
+  next: PendingWrite | null = null;
+  sibling: PendingWrite | null = null;
+
+  constructor(
+    readonly start: number,
+    readonly payload: SimPayload,
+    readonly epoch: number,
+    readonly misdirectOffset: number,
+    previous: PendingWrite | null,
+  ) {
+    this.previous = previous;
+  }
 }
 
 const OK: IoResult<void> = Object.freeze({ ok: true, value: undefined });
@@ -145,6 +152,9 @@ export class VirtualDisk implements ObservableBlockDevice {
   /** Bit flipped in reads of a block (bit rot). */
   private readonly rot = new Map<number, number>();
   private readonly latent = new Set<number>();
+  /** False only while all three overlays are known to be empty: the common case, checked per
+   *  write without touching the maps. Set on every insertion, cleared when found empty. */
+  private mayHaveOverlays = false;
   /** Bytes of foreign content ids (bytes mode). */
   private readonly foreignBytes = new Map<number, Uint8Array>();
 
@@ -205,38 +215,34 @@ export class VirtualDisk implements ObservableBlockDevice {
   write(start: number, payload: Payload, done: (result: IoResult<void>) => void): void {
     const sim = asSimPayload(payload);
     if (this.refused(start, sim.blockCount, done)) return;
-    const pending = this.enqueue(start, sim, done);
+    const pending = this.enqueue(start, sim);
     const delay = this.drawDelay(this.latency.writeMin, this.latency.writeMax);
-    this.kernel.schedule(delay, this.writeLabel, () => this.finishWrite(pending), start);
+    this.kernel.schedule(delay, this.writeLabel, () => this.finishWrites(pending, done), start);
   }
 
+  /** The extents land together, in order, and the request answers once. The disk is done with
+   *  the `extents` array when this returns (callers may reuse it). */
   writeMany(extents: readonly Extent[], done: (result: IoResult<void>) => void): void {
-    if (extents.length === 0) {
+    const count = extents.length;
+    if (count === 0) {
       this.deliverLater(done, OK);
       return;
     }
-    for (const extent of extents) if (this.refused(extent.start, extent.payload.blockCount, done)) return;
-    let answered = false;
-    const once = (result: IoResult<void>): void => {
-      if (answered) return;
-      answered = true;
-      done(result);
-    };
-    // Failures of any extent (offline, power loss) answer the whole request once.
-    const onExtent = (result: IoResult<void>): void => {
-      if (!result.ok) once(result);
-    };
-    const pendings: PendingWrite[] = extents.map((extent) => this.enqueue(extent.start, asSimPayload(extent.payload), onExtent));
+    for (let i = 0; i < count; i++) if (this.refused(extents[i].start, extents[i].payload.blockCount, done)) return;
+    const first = this.enqueue(extents[0].start, asSimPayload(extents[0].payload));
+    let last = first;
+    for (let i = 1; i < count; i++) {
+      const pending = this.enqueue(extents[i].start, asSimPayload(extents[i].payload));
+      last.sibling = pending;
+      last = pending;
+    }
     const delay = this.drawDelay(this.latency.writeMin, this.latency.writeMax);
-    this.kernel.schedule(delay, this.writeLabel, () => {
-      for (const pending of pendings) this.finishWrite(pending);
-      once(OK);
-    }, extents[0].start);
+    this.kernel.schedule(delay, this.writeLabel, () => this.finishWrites(first, done), first.start);
   }
 
-  private enqueue(start: number, payload: SimPayload, done: (result: IoResult<void>) => void): PendingWrite {
+  private enqueue(start: number, payload: SimPayload): PendingWrite {
     if (payload instanceof BytesPayload && payload.blockSizeBytes !== this.blockSizeBytes) assert(false, `disk ${this.deviceId}: payload block size differs from the disk's`);
-    const pending: PendingWrite = { start, payload, done, epoch: this.epoch, misdirectOffset: this.pendingMisdirect, previous: this.inFlightTail, next: null };
+    const pending = new PendingWrite(start, payload, this.epoch, this.pendingMisdirect, this.inFlightTail);
     this.pendingMisdirect = 0;
     if (this.inFlightTail === null) this.inFlightHead = pending;
     else this.inFlightTail.next = pending;
@@ -308,6 +314,7 @@ export class VirtualDisk implements ObservableBlockDevice {
   injectLatentSectorError(block: number): void {
     this.assertBlock(block);
     this.latent.add(block);
+    this.mayHaveOverlays = true;
   }
 
   /** Reads of `block` return damaged content (one bit flipped) until it is rewritten. */
@@ -315,6 +322,7 @@ export class VirtualDisk implements ObservableBlockDevice {
     this.assertBlock(block);
     const bits = this.mode === 'bytes' ? this.blockSizeBytes * 8 : SYMBOLIC_ID_BITS;
     this.rot.set(block, this.random.nextInt(bits));
+    this.mayHaveOverlays = true;
   }
 
   /** The next write issued lands `offsetBlocks` away from where it was aimed. */
@@ -401,6 +409,7 @@ export class VirtualDisk implements ObservableBlockDevice {
     for (const block of this.shown.keys()) this.assertBlock(block);
     for (const block of this.rot.keys()) this.assertBlock(block);
     for (const block of this.latent) this.assertBlock(block);
+    assert(this.mayHaveOverlays || (this.shown.size === 0 && this.rot.size === 0 && this.latent.size === 0), `disk ${this.deviceId}: overlays the write path does not know of`);
     assert(this.writeCache || this.log.length === 0, `disk ${this.deviceId}: volatile writes without a write cache`);
     let previous: PendingWrite | null = null;
     for (let pending = this.inFlightHead; pending !== null; pending = pending.next) {
@@ -430,20 +439,53 @@ export class VirtualDisk implements ObservableBlockDevice {
     done({ ok: true, value: this.mode === 'symbolic' ? this.readSymbolic(start, count) : this.readBytes(start, count) });
   }
 
-  private finishWrite(pending: PendingWrite): void {
-    this.unlink(pending);
-    if (!this.online || pending.epoch !== this.epoch) {
-      pending.done(OFFLINE);
-      return;
+  /** Completes a request's extents in issue order. Failures of any extent (offline, power
+   *  loss) answer the whole request once, at the first; otherwise it answers OK after the last. */
+  private finishWrites(first: PendingWrite, done: (result: IoResult<void>) => void): void {
+    let answered = false;
+    for (let pending: PendingWrite | null = first; pending !== null; pending = pending.sibling) {
+      if (this.finishWrite(pending) || answered) continue;
+      answered = true;
+      done(OFFLINE);
     }
-    const count = pending.payload.blockCount;
-    this.land(pending.start, this.idsOf(pending.payload, pending.start), count, pending.payload, pending.misdirectOffset, true);
+    if (!answered) done(OK);
+  }
+
+  /** Lands one extent and tells the observers; false if the disk lost it (offline, power loss). */
+  private finishWrite(pending: PendingWrite): boolean {
+    this.unlink(pending);
+    if (!this.online || pending.epoch !== this.epoch) return false;
+    const payload = pending.payload;
+    this.land(pending.start, this.idsOf(payload, pending.start), payload.blockCount, payload, pending.misdirectOffset, true);
     const observers = this.observers;
     if (observers.length > 0) {
       const at = this.kernel.now();
-      for (const observer of observers) observer.onWrite(pending.start, pending.payload, at);
+      for (let i = 0; i < observers.length; i++) observers[i].onWrite(pending.start, payload, at);
     }
-    pending.done(OK);
+    return true;
+  }
+
+  /** Empties the in-flight list; its writes will still complete, with device-offline. */
+  private forgetInFlight(): void {
+    for (let pending = this.inFlightHead; pending !== null; ) {
+      const next: PendingWrite | null = pending.next;
+      pending.previous = null;
+      pending.next = null;
+      pending = next;
+    }
+    this.inFlightHead = null;
+    this.inFlightTail = null;
+  }
+
+  /** Takes a completed write out of the in-flight list (a no-op once a power loss emptied it). */
+  private unlink(pending: PendingWrite): void {
+    if (pending.previous === null && pending.next === null && this.inFlightHead !== pending) return;
+    if (pending.previous === null) this.inFlightHead = pending.next;
+    else pending.previous.next = pending.next;
+    if (pending.next === null) this.inFlightTail = pending.previous;
+    else pending.next.previous = pending.previous;
+    pending.previous = null;
+    pending.next = null;
   }
 
   /** Pristine blocks [start, start + count) take ids[0, count); overlays and the log follow. */
@@ -451,14 +493,15 @@ export class VirtualDisk implements ObservableBlockDevice {
     if (misdirectOffset !== 0) this.misplace(start, ids, count, payload, misdirectOffset);
     const logging = acknowledged && this.writeCache;
     const offset = logging ? this.log.append(start, count) : 0;
-    const previousIds = this.log.previousIds;
-    const writtenIds = this.log.writtenIds;
+    // Only a logging disk touches its log (a disk without a write cache never does).
+    const previousIds = logging ? this.log.previousIds : null;
+    const writtenIds = logging ? this.log.writtenIds : null;
     const clearsOverlays = misdirectOffset === 0 && this.hasOverlays();
     for (let i = 0; i < count; i++) {
       const block = start + i;
       const id = ids[i];
       const old = this.content.exchange(block, id);
-      if (logging) {
+      if (previousIds !== null && writtenIds !== null) {
         previousIds[offset + i] = old;
         writtenIds[offset + i] = id;
       }
@@ -470,6 +513,7 @@ export class VirtualDisk implements ObservableBlockDevice {
 
   /** A misdirected write: intended blocks keep showing their old content, landing blocks show the write. */
   private misplace(start: number, ids: Uint32Array, count: number, payload: SimPayload, offset: number): void {
+    this.mayHaveOverlays = true;
     for (let i = 0; i < count; i++) {
       const block = start + i;
       if (!this.shown.has(block)) this.shown.set(block, this.pristine(block));
@@ -527,29 +571,6 @@ export class VirtualDisk implements ObservableBlockDevice {
     return blocks.length;
   }
 
-  /** Empties the in-flight list; its writes will still complete, with device-offline. */
-  private forgetInFlight(): void {
-    for (let pending = this.inFlightHead; pending !== null; ) {
-      const next: PendingWrite | null = pending.next;
-      pending.previous = null;
-      pending.next = null;
-      pending = next;
-    }
-    this.inFlightHead = null;
-    this.inFlightTail = null;
-  }
-
-  /** Takes a completed write out of the in-flight list (a no-op once a power loss emptied it). */
-  private unlink(pending: PendingWrite): void {
-    if (pending.previous === null && pending.next === null && this.inFlightHead !== pending) return;
-    if (pending.previous === null) this.inFlightHead = pending.next;
-    else pending.previous.next = pending.next;
-    if (pending.next === null) this.inFlightTail = pending.previous;
-    else pending.next.previous = pending.previous;
-    pending.previous = null;
-    pending.next = null;
-  }
-
   private drawFate(count: number): { fate: CrashFate; keptBlocks: number } {
     const draw = this.random.nextInt(this.fateDenominator);
     if (draw < this.lostCut) return { fate: 'lost', keptBlocks: 0 };
@@ -574,7 +595,9 @@ export class VirtualDisk implements ObservableBlockDevice {
   }
 
   private hasOverlays(): boolean {
-    return this.shown.size !== 0 || this.rot.size !== 0 || this.latent.size !== 0;
+    if (!this.mayHaveOverlays) return false;
+    this.mayHaveOverlays = this.shown.size !== 0 || this.rot.size !== 0 || this.latent.size !== 0;
+    return this.mayHaveOverlays;
   }
 
   private clearOverlaysAt(block: number): void {

@@ -17,7 +17,8 @@ export class BusyHistory {
 
   /** Records the busy interval [start, end); intervals come in order and do not overlap. */
   add(start: number, end: number): void {
-    assert(start >= this.lastEnd && end >= start, `busy history: interval [${start}, ${end}) overlaps or precedes ${this.lastEnd}`);
+    // Runs per frame: the message is built only when the check fails.
+    if (!(start >= this.lastEnd && end >= start)) assert(false, `busy history: interval [${start}, ${end}) overlaps or precedes ${this.lastEnd}`);
     if (end === start) return;
     this.lastStart = start;
     this.lastEnd = end;

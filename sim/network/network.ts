@@ -280,7 +280,7 @@ export class Network implements FrameRouter {
   // Sending (FrameRouter, called by endpoints)
 
   route(from: SimEndpoint, to: string, frame: Frame, done: ((result: SendResult) => void) | undefined): void {
-    assert(Number.isInteger(frame.sizeBytes) && frame.sizeBytes >= 0, `send: frame size must be whole non-negative bytes, got ${frame.sizeBytes}`);
+    if (!(Number.isInteger(frame.sizeBytes) && frame.sizeBytes >= 0)) assert(false, `send: frame size must be whole non-negative bytes, got ${frame.sizeBytes}`);
     if (!from.node.up) {
       this.refuse('host-down', done);
       return;

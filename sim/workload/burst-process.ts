@@ -23,8 +23,9 @@ export function burstProbability(bursts: BurstProfile): number {
 
 export class BurstProcess {
   private inBurst: boolean;
-  private nextToggle: number;
-  private evaluatedUntil: number;
+  // Instants start as numbers so the engine keeps them unboxed (they change every toggle).
+  private nextToggle = 0;
+  private evaluatedUntil = 0;
   private readonly rateScale: number;
 
   constructor(
@@ -62,7 +63,7 @@ export class BurstProcess {
 
   invariants(): void {
     assert(this.nextToggle >= this.evaluatedUntil || this.bursts === undefined, 'burst process: next toggle is not after the evaluated window');
-    assert(this.rateScale > 0 && this.rateScale <= 1, `burst process: rate scale ${this.rateScale} out of (0, 1]`);
+    if (!(this.rateScale > 0 && this.rateScale <= 1)) assert(false, `burst process: rate scale ${this.rateScale} out of (0, 1]`);
   }
 
   private toggle(): void {

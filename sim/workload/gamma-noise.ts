@@ -9,7 +9,7 @@ import type { RandomStream } from '../random.js';
 
 /** A gamma variate with the given shape, scaled to mean 1. */
 export function meanOneGamma(random: RandomStream, shape: number): number {
-  assert(shape > 0 && Number.isFinite(shape), `gamma: shape must be positive, got ${shape}`);
+  if (!(shape > 0 && Number.isFinite(shape))) assert(false, `gamma: shape must be positive, got ${shape}`);
   if (shape < 1) {
     const boosted = gammaAtLeastOne(random, shape + 1);
     return (boosted * Math.pow(uniformOpen(random), 1 / shape)) / shape;

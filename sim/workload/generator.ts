@@ -205,12 +205,13 @@ export class WorkloadGenerator {
   }
 
   invariants(): void {
+    // Runs every tick of every VM: the messages are built only when a check fails.
     const id = this.vm.vmId;
-    assert(this.writesAcknowledged + this.writesFailed <= this.writesIssued, `workload ${id}: more completions than writes`);
+    if (!(this.writesAcknowledged + this.writesFailed <= this.writesIssued)) assert(false, `workload ${id}: more completions than writes`);
     const awaiting = this.dependentPairsStarted - this.dependentWritesIssued - this.dependentWritesAbandoned;
-    assert(awaiting >= 0, `workload ${id}: more dependent writes than pairs`);
-    assert(this.credit <= 0 && this.credit > -2 * this.maxWriteBytes - 1, `workload ${id}: byte credit ${this.credit} out of range`);
-    assert((this.tickHandle !== null) === (this.state === 'running'), `workload ${id}: ${this.state} with${this.tickHandle === null ? 'out' : ''} a pending tick`);
+    if (!(awaiting >= 0)) assert(false, `workload ${id}: more dependent writes than pairs`);
+    if (!(this.credit <= 0 && this.credit > -2 * this.maxWriteBytes - 1)) assert(false, `workload ${id}: byte credit ${this.credit} out of range`);
+    if ((this.tickHandle !== null) !== (this.state === 'running')) assert(false, `workload ${id}: ${this.state} with${this.tickHandle === null ? 'out' : ''} a pending tick`);
     this.bursts.invariants();
   }
 

@@ -8,6 +8,7 @@
 import { assert, type Instant } from '../../model/index.js';
 import type { Kernel } from '../kernel.js';
 import type { RandomStream, Ratio } from '../random.js';
+import type { Extent, IoResult } from '../../engine/ports.js';
 import { SymbolicPayload, type VirtualDisk, type WriteIdAllocator } from '../disk/index.js';
 import type { WorkloadGenerator, WriteSink } from '../workload/index.js';
 import { GuestTruth } from './guest-truth.js';
@@ -25,6 +26,20 @@ interface HeldWrite {
   readonly done: (ok: boolean) => void;
 }
 
+/** Write ids per chunk of the guest's id arena (4 KiB). */
+const ID_CHUNK = 1024;
+
+/** A write waiting for its instant's batch. It is also the extent handed to the disk, so a write
+ *  costs one record, its payload and its ids (millions of writes a simulated day). */
+class BatchedWrite implements Extent {
+  constructor(
+    readonly disk: number,
+    readonly start: number,
+    readonly payload: SymbolicPayload,
+    readonly done: (ok: boolean) => void,
+  ) {}
+}
+
 export class Guest implements WriteSink {
   private host: string | null = null;
   private life = 0;
@@ -32,9 +47,14 @@ export class Guest implements WriteSink {
   private quiesced = false;
   private held: HeldWrite[] = [];
   private drainWaiters: Array<() => void> = [];
-  private batch: Array<{ disk: number; start: number; ids: Uint32Array; done: (ok: boolean) => void }> = [];
+  private batch: BatchedWrite[] = [];
   private batchScheduled = false;
   private readonly batchLabel: number;
+  /** One disk's extents of the batch being submitted; the disk reads them before writeMany returns. */
+  private readonly extents: BatchedWrite[] = [];
+  /** The chunk the ids of the next writes are views of, and how many of its ids are taken. */
+  private idChunk = new ArrayBuffer(ID_CHUNK * Uint32Array.BYTES_PER_ELEMENT);
+  private idChunkUsed = 0;
   generator: WorkloadGenerator | null = null;
   /** Called when the guest boots on a host, before its first write there (checkers hook in). */
   onStart: ((guest: Guest, hostId: string, previousHost: string | null) => void) | null = null;
@@ -88,18 +108,16 @@ export class Guest implements WriteSink {
   /** Writes of one instant go to each disk as one scatter-gather request (the issue's batches
    *  per tick), which keeps a simulated day of hundreds of VMs cheap. */
   private issue(disk: number, start: number, count: number, done: (ok: boolean) => void): void {
-    const first = this.writeIds.nextRange(count);
-    const ids = new Uint32Array(count);
-    for (let i = 0; i < count; i++) ids[i] = first + i;
+    const ids = this.newIds(count);
     this.inFlight++;
-    this.batch.push({ disk, start, ids, done });
+    this.batch.push(new BatchedWrite(disk, start, new SymbolicPayload(ids), done));
     if (!this.batchScheduled) {
       this.batchScheduled = true;
-      this.kernel.schedule(0, this.batchLabel, () => this.submitBatch());
+      this.kernel.schedule(0, this.batchLabel, this.submitBatch);
     }
   }
 
-  private submitBatch(): void {
+  private readonly submitBatch = (): void => {
     this.batchScheduled = false;
     const batch = this.batch;
     this.batch = [];
@@ -109,22 +127,55 @@ export class Guest implements WriteSink {
       this.wakeDrainWaiters();
       return;
     }
-    const life = this.life;
-    const byDisk: Array<typeof batch> = this.truths.map(() => []);
-    for (const write of batch) byDisk[write.disk].push(write);
+    const extents = this.extents;
     for (let disk = 0; disk < this.truths.length; disk++) {
-      const writes = byDisk[disk];
-      if (writes.length === 0) continue;
-      const extents = writes.map((w) => ({ start: w.start, payload: new SymbolicPayload(w.ids) }));
-      this.diskOn(host, disk).writeMany(extents, (result) => {
-        this.inFlight -= writes.length;
-        const alive = life === this.life;
-        const now = this.kernel.now();
-        if (result.ok) for (const w of writes) this.truths[disk].recordWrite(now, w.start, w.ids, alive);
-        this.wakeDrainWaiters();
-        if (alive) for (const w of writes) w.done(result.ok);
-      });
+      for (let i = 0; i < batch.length; i++) if (batch[i].disk === disk) extents.push(batch[i]);
+      if (extents.length === 0) continue;
+      const count = extents.length;
+      this.diskOn(host, disk).writeMany(extents, this.completionOf(batch, disk, count));
+      extents.length = 0;
     }
+  };
+
+  /** The completion of disk `disk`'s `count` writes of `batch` (each disk answers on its own). */
+  private completionOf(batch: readonly BatchedWrite[], disk: number, count: number): (result: IoResult<void>) => void {
+    const life = this.life;
+    return (result) => {
+      this.inFlight -= count;
+      const alive = life === this.life;
+      if (result.ok) {
+        const truth = this.truths[disk];
+        const now = this.kernel.now();
+        for (let i = 0; i < batch.length; i++) {
+          const write = batch[i];
+          if (write.disk === disk) truth.recordWrite(now, write.start, write.payload.ids, alive);
+        }
+      }
+      this.wakeDrainWaiters();
+      if (alive) {
+        for (let i = 0; i < batch.length; i++) if (batch[i].disk === disk) batch[i].done(result.ok);
+      }
+    };
+  }
+
+  /** The ids of a new write of `count` blocks. They are views of a shared chunk: a typed array
+   *  of its own costs a write more than twice the memory (and the garbage) of a view. Payloads
+   *  never change, so sharing the chunk is safe. */
+  private newIds(count: number): Uint32Array {
+    const first = this.writeIds.nextRange(count);
+    let ids: Uint32Array;
+    if (count > ID_CHUNK) {
+      ids = new Uint32Array(count);
+    } else {
+      if (this.idChunkUsed + count > ID_CHUNK) {
+        this.idChunk = new ArrayBuffer(ID_CHUNK * Uint32Array.BYTES_PER_ELEMENT);
+        this.idChunkUsed = 0;
+      }
+      ids = new Uint32Array(this.idChunk, this.idChunkUsed * Uint32Array.BYTES_PER_ELEMENT, count);
+      this.idChunkUsed += count;
+    }
+    for (let i = 0; i < count; i++) ids[i] = first + i;
+    return ids;
   }
 
   private wakeDrainWaiters(): void {
@@ -186,9 +237,7 @@ export class Guest implements WriteSink {
   /** Someone edits the VM's disk on `hostId` while the VM is off (mounting the VHD on the host):
    *  the guest will see these blocks when it boots again. */
   editOffline(hostId: string, disk: number, start: number, count: number, done: (ok: boolean) => void): void {
-    const first = this.writeIds.nextRange(count);
-    const ids = new Uint32Array(count);
-    for (let i = 0; i < count; i++) ids[i] = first + i;
+    const ids = this.newIds(count);
     this.diskOn(hostId, disk).write(start, new SymbolicPayload(ids), (result) => {
       if (result.ok) this.truths[disk].recordWrite(this.kernel.now(), start, ids, false);
       done(result.ok);
