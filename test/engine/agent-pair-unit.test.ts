@@ -7,6 +7,7 @@ import { DEFAULT_SCOUT_POLICY, MiB, millis, seconds, type Instant } from '../../
 import { Kernel, KernelClock, RandomStream, RunTracer, SimCodec, SimCpu, SimHostFs, VirtualDisk } from '../../sim/index.js';
 import { AgentPair, REGION_BYTES, type AgentPairContext } from '../../engine/providers/inmage-scout/agent-pair.js';
 import type { ScoutMessage, StreamBatch } from '../../engine/providers/inmage-scout/messages.js';
+import { recordsOf } from '../../engine/providers/inmage-scout/batch-records.js';
 import type { HostPorts } from '../../engine/index.js';
 
 const BLOCK = 4096;
@@ -49,7 +50,7 @@ function agentHost() {
   const pair = new AgentPair(ctx, { vmId: 'vm1', epoch: 1, processServer: 'ps-a1', masterTarget: 'mt-b1', policy: { ...DEFAULT_SCOUT_POLICY, resyncWindow: null }, diskIds: [disk.deviceId] }, 5);
   const run = (span = seconds(1)) => kernel.run({ until: (kernel.now() + span) as Instant });
   const batches = () => toPs.filter((m): m is StreamBatch => m.type === 'batch');
-  const records = () => batches().flatMap((b) => b.records);
+  const records = () => batches().flatMap((b) => recordsOf(codec, b));
   return { kernel, tracer, disk, pair, toPs, run, batches, records };
 }
 
@@ -76,8 +77,9 @@ describe('AgentPair: initial resync', () => {
     h.pair.receive({ type: 'compare-result', generation: 6, region: 1, differing: [3, 4, 10] });
     h.pair.receive({ type: 'compare-result', generation: 6, region: 2, differing: [] });
     h.run();
-    const blocks = h.records().filter((r) => r.kind === 'blocks');
-    expect(blocks.map((r) => r.kind === 'blocks' && [r.start, r.payload.blockCount])).toEqual([
+    // Nothing writes to the source here: every data record is resync content.
+    const blocks = h.records().filter((r) => r.kind === 'data');
+    expect(blocks.map((r) => r.kind === 'data' && [r.start, r.payload.blockCount])).toEqual([
       [3, 2],
       [10, 1],
     ]);
@@ -91,7 +93,7 @@ describe('AgentPair: initial resync', () => {
     h.pair.receive({ type: 'compare-result', generation: 5, region: 1, differing: [0, 1, 2] });
     h.pair.receive({ type: 'compare-result', generation: 7, region: 2, differing: [0] });
     h.run();
-    expect(h.records().some((r) => r.kind === 'blocks')).toBe(false);
+    expect(h.records().some((r) => r.kind === 'data')).toBe(false);
     expect(h.pair.status()).toMatchObject({ capturePhase: 'resyncing', resyncBlocksShipped: 0, regionsInProgress: 2 });
     // The real answers still count.
     h.pair.receive({ type: 'compare-result', generation: 6, region: 1, differing: [0] });

@@ -7,7 +7,8 @@ import { Kernel, KernelClock, RandomStream, RunTracer, SimCodec, SimCpu, SimHost
 import { open, seal } from '../../engine/data-plane/envelope.js';
 import { FORWARD_WINDOW, PS_MEMORY_BYTES, ProcessServerService, THROTTLE_AFTER_RESENDS } from '../../engine/providers/inmage-scout/process-server.js';
 import { RECORD_HEADER_BYTES } from '../../engine/providers/inmage-scout/agent-pair.js';
-import type { ScoutMessage, StreamRecord } from '../../engine/providers/inmage-scout/messages.js';
+import type { DataRecord, ScoutMessage } from '../../engine/providers/inmage-scout/messages.js';
+import { BatchBuilder, type UnplacedControl } from '../../engine/providers/inmage-scout/batch-records.js';
 import type { ScoutResponse } from '../../engine/providers/inmage-scout/requests.js';
 import type { Frame, HostPorts, Transport } from '../../engine/index.js';
 
@@ -82,10 +83,19 @@ function withPair(cacheBytesMax?: number): Host & { ps: ProcessServerService } {
   return { ...h, ps };
 }
 
+type TestRecord = DataRecord | UnplacedControl;
 /** A write record of `blocks` blocks: RECORD_HEADER_BYTES + blocks * BLOCK bytes in the cache. */
-const write = (blocks: number, id = 1): StreamRecord => ({ kind: 'write', disk: 0, start: 0, payload: SymbolicPayload.filled(id, blocks), at: 0 as Instant });
+const write = (blocks: number, id = 1): TestRecord => ({ kind: 'data', disk: 0, start: 0, payload: SymbolicPayload.filled(id, blocks), at: 0 as Instant });
 const cached = (blocks: number) => RECORD_HEADER_BYTES + blocks * BLOCK;
-const batch = (generation: number, seq: number, records: StreamRecord[] = [write(1)]): ScoutMessage => ({ type: 'batch', generation, seq, sealedAt: 0 as Instant, records });
+/** A batch packed as the agent packs it, records in stream order. */
+function batch(generation: number, seq: number, records: TestRecord[] = [write(1)]): ScoutMessage {
+  const builder = new BatchBuilder(new SimCodec({ blockSizeBytes: BLOCK }));
+  for (const record of records) {
+    if (record.kind === 'data') builder.appendData(record.disk, record.start, record.payload, record.at);
+    else builder.appendControl(record);
+  }
+  return { type: 'batch', generation, seq, sealedAt: 0 as Instant, ...builder.take() };
+}
 
 describe('ProcessServerService: accepting the stream', () => {
   it('caches batches in order, acknowledges them and forwards them to the master target', () => {
@@ -393,10 +403,10 @@ describe('ProcessServerService: confirmations across generations', () => {
 });
 
 describe('ProcessServerService: sizes, management and several pairs', () => {
-  it('charges resync blocks like writes and compare records by their checksums', () => {
+  it('charges data records by their content and compare records by their checksums', () => {
     const h = withPair();
-    const blocks: StreamRecord = { kind: 'blocks', disk: 0, start: 0, payload: SymbolicPayload.filled(3, 10), at: 0 as Instant };
-    const compare: StreamRecord = { kind: 'compare', region: 1, disk: 0, start: 0, checksums: [1, 2, 3, 4, 5], at: 0 as Instant };
+    const blocks: TestRecord = { kind: 'data', disk: 0, start: 0, payload: SymbolicPayload.filled(3, 10), at: 0 as Instant };
+    const compare: TestRecord = { kind: 'compare', region: 1, disk: 0, start: 0, checksums: [1, 2, 3, 4, 5], at: 0 as Instant };
     h.deliver(AGENT, batch(1, 1, [blocks, compare]));
     h.run(seconds(1));
     expect(h.ps.status()).toMatchObject({ bytesIn: 2 * RECORD_HEADER_BYTES + 10 * BLOCK + 20, bytesOut: 2 * RECORD_HEADER_BYTES + Math.ceil((10 * BLOCK * 7) / 10) + 20 });

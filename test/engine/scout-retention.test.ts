@@ -32,7 +32,7 @@ describe('Scout retention journal bounded by size (INFERRED: the oldest data is 
         sizes.forEach((count, i) => {
           const offset = journal.allocate(count);
           if (offset === null) return;
-          journal.append({ pair: 1, disk: 0, start: i, count, at: i as Instant, offset });
+          journal.append(1, 0, i, count, i as Instant, offset);
           live.push({ offset, count });
           while (live.length > journal.size) live.shift();
           journal.invariants();

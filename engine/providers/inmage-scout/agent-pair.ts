@@ -25,7 +25,8 @@ import { Retransmitter } from '../../data-plane/retransmitter.js';
 import { plantedBugs } from '../../planted-bugs.js';
 import { ChangedBlockBitmap } from './bitmap.js';
 import { TagScheduler } from './consistency-tags.js';
-import type { ScoutMessage, StreamBatch, StreamRecord, TagKind } from './messages.js';
+import { BatchBuilder, forEachData, type UnplacedControl } from './batch-records.js';
+import type { ScoutMessage, StreamBatch, TagKind } from './messages.js';
 
 /** A batch is sealed this long after its first record (one guest tick's writes travel together). */
 export const BATCH_SEAL_DELAY: Duration = 200_000 as Duration;
@@ -86,7 +87,7 @@ export class AgentPair {
   paused = false;
   private generation: number;
   private nextSeq = 1;
-  private open: StreamRecord[] = [];
+  private readonly open: BatchBuilder;
   private openBytes = 0;
   private sealTimer: TimerId | null = null;
   private sealDeadline = 0;
@@ -116,6 +117,7 @@ export class AgentPair {
     generation: number,
   ) {
     this.generation = generation;
+    this.open = new BatchBuilder(ctx.ports.codec);
     this.devices = config.diskIds.map((id) => ctx.ports.device(id));
     this.bitmap = new ChangedBlockBitmap(this.devices.map((d) => d.blockCount));
     this.retx = new Retransmitter(ctx.ports.clock, (frame, left) => ctx.transmit(frame, left), () => ctx.ports.tracer.mark('agent-retransmit'));
@@ -161,18 +163,28 @@ export class AgentPair {
       return;
     }
     if (plantedBugs.has('scout-agent-drops-write') && this.stats.writesCaptured % 1000 === 999) return;
-    this.append({ kind: 'write', disk, start, payload, at: this.ctx.ports.clock.now() }, this.ctx.ports.codec.sizeBytes(payload));
+    this.appendData(disk, start, payload);
   }
 
-  private append(record: StreamRecord, payloadBytes: number): void {
-    this.open.push(record);
+  /** Appends a guest write, or source blocks read for a resync, at this instant. */
+  private appendData(disk: number, start: number, payload: Payload): void {
+    this.open.appendData(disk, start, payload, this.ctx.ports.clock.now());
+    this.appended(this.ctx.ports.codec.sizeBytes(payload), BATCH_SEAL_DELAY);
+  }
+
+  private appendControl(record: UnplacedControl, payloadBytes: number): void {
+    this.open.appendControl(record);
+    this.appended(payloadBytes, record.kind === 'tag' ? TAG_SEAL_DELAY : BATCH_SEAL_DELAY);
+  }
+
+  /** Accounts for the record just appended, and seals the batch now or arms its seal timer. */
+  private appended(payloadBytes: number, delay: Duration): void {
     this.openBytes += payloadBytes + RECORD_HEADER_BYTES;
     if (this.bufferBytes > this.config.policy.agentBufferBytes) {
       this.enterBitmap(this.lastThrottledAt !== null ? 'ps-cache-full' : 'connectivity-loss');
       return;
     }
     if (this.openBytes >= BATCH_BYTES_MAX) return this.seal();
-    const delay = record.kind === 'tag' ? TAG_SEAL_DELAY : BATCH_SEAL_DELAY;
     const deadline = this.ctx.ports.clock.now() + delay;
     if (this.sealTimer !== null && this.sealDeadline <= deadline) return;
     if (this.sealTimer !== null) this.ctx.ports.clock.cancelTimer(this.sealTimer);
@@ -189,7 +201,7 @@ export class AgentPair {
 
   private insertTag(name: string, tagKind: TagKind): boolean {
     if (this.phase !== 'streaming') return false;
-    this.append({ kind: 'tag', name, tagKind, at: this.ctx.ports.clock.now() }, 0);
+    this.appendControl({ kind: 'tag', name, tagKind, at: this.ctx.ports.clock.now() }, 0);
     return this.phase === 'streaming';
   }
 
@@ -205,11 +217,11 @@ export class AgentPair {
   private seal(): void {
     if (this.sealTimer !== null) this.ctx.ports.clock.cancelTimer(this.sealTimer);
     this.sealTimer = null;
-    if (this.open.length === 0) return;
-    const batch: StreamBatch = { type: 'batch', generation: this.generation, seq: this.nextSeq++, sealedAt: this.ctx.ports.clock.now(), records: this.open };
+    if (this.open.recordCount === 0) return;
+    const { data, control } = this.open.take();
+    const batch: StreamBatch = { type: 'batch', generation: this.generation, seq: this.nextSeq++, sealedAt: this.ctx.ports.clock.now(), data, control };
     this.unacked.push({ batch, bytes: this.openBytes, sent: false });
     this.unackedBytes += this.openBytes;
-    this.open = [];
     this.openBytes = 0;
     this.pump();
   }
@@ -276,7 +288,7 @@ export class AgentPair {
     this.pump();
     this.invariants();
     if (this.phase === 'resyncing') this.resyncStep();
-    if (this.unacked.length === 0 && this.open.length === 0 && this.drainWaiters.length > 0) {
+    if (this.unacked.length === 0 && this.open.recordCount === 0 && this.drainWaiters.length > 0) {
       this.pendingDrainError = null;
       for (const waiter of this.drainWaiters.splice(0)) waiter();
     }
@@ -290,8 +302,9 @@ export class AgentPair {
       this.ctx.ports.tracer.mark('bitmap-mode');
       this.ctx.ports.tracer.mark(`bitmap-trigger:${reason}`);
     }
-    for (const entry of this.unacked) this.markRecords(entry.batch.records);
-    this.markRecords(this.open);
+    const mark = (disk: number, start: number, count: number) => this.bitmap.mark(disk, start, count);
+    for (const entry of this.unacked) forEachData(entry.batch.data, mark);
+    this.open.forEachData(mark);
     for (const region of this.regions.values()) this.bitmap.mark(region.disk, region.start, region.count);
     this.enterBitmapState(reason);
   }
@@ -304,7 +317,7 @@ export class AgentPair {
     this.sealTimer = null;
     this.unacked = [];
     this.unackedBytes = 0;
-    this.open = [];
+    this.open.clear();
     this.openBytes = 0;
     this.generation++;
     this.nextSeq = 1;
@@ -315,12 +328,6 @@ export class AgentPair {
     this.ctx.persist(this.generation);
     this.failDrainWaiters();
     this.scheduleProbe(0 as Duration);
-  }
-
-  private markRecords(records: readonly StreamRecord[]): void {
-    for (const record of records) {
-      if (record.kind === 'write' || record.kind === 'blocks') this.bitmap.mark(record.disk, record.start, record.payload.blockCount);
-    }
   }
 
   private scheduleProbe(after: Duration): void {
@@ -393,7 +400,7 @@ export class AgentPair {
     this.stats.resyncs++;
     this.ctx.ports.tracer.mark('resync-started');
     this.ctx.ports.tracer.mark(`resync-trigger:${reason}`);
-    this.append({ kind: 'resync-begin', scope, reason, at: this.ctx.ports.clock.now() }, 0);
+    this.appendControl({ kind: 'resync-begin', scope, reason, at: this.ctx.ports.clock.now() }, 0);
     this.seal();
     this.resyncStep();
   }
@@ -428,7 +435,7 @@ export class AgentPair {
       }
       region.stage = 'compared';
       const checksums = Array.from(this.ctx.ports.codec.blockChecksums(result.value));
-      this.append({ kind: 'compare', region: region.id, disk: region.disk, start: region.start, checksums, at: this.ctx.ports.clock.now() }, 4 * checksums.length);
+      this.appendControl({ kind: 'compare', region: region.id, disk: region.disk, start: region.start, checksums, at: this.ctx.ports.clock.now() }, 4 * checksums.length);
       if (this.regions.get(region.id) !== region) return; // the append overflowed into bitmap mode
       region.timer = this.ctx.ports.clock.setTimer(COMPARE_TIMEOUT, 'scout-compare-timeout', () => {
         region.timer = null;
@@ -462,7 +469,7 @@ export class AgentPair {
         if (generation !== this.generation || this.regions.get(region.id) !== region) return;
         if (result.ok) {
           this.stats.resyncBlocksShipped += run.count;
-          this.append({ kind: 'blocks', disk: region.disk, start: region.start + run.start, payload: result.value, at: this.ctx.ports.clock.now() }, this.ctx.ports.codec.sizeBytes(result.value));
+          this.appendData(region.disk, region.start + run.start, result.value);
         } else {
           this.bitmap.mark(region.disk, region.start + run.start, run.count);
         }
@@ -472,7 +479,7 @@ export class AgentPair {
   }
 
   private finishResync(): void {
-    this.append({ kind: 'resync-end', at: this.ctx.ports.clock.now() }, 0);
+    this.appendControl({ kind: 'resync-end', at: this.ctx.ports.clock.now() }, 0);
     this.seal();
     if (this.phase !== 'resyncing') return;
     this.phase = 'streaming';
@@ -503,7 +510,7 @@ export class AgentPair {
     if (this.phase !== 'streaming' || this.paused) return done({ ok: false, error: `the pair of ${this.config.vmId} is ${this.status().phase}, not differential` });
     const at = this.ctx.ports.clock.now();
     if (!plantedBugs.has('scout-skip-final-drain')) {
-      this.append({ kind: 'tag', name, tagKind: 'final', at }, 0);
+      this.appendControl({ kind: 'tag', name, tagKind: 'final', at }, 0);
       this.seal();
     }
     if (this.unacked.length === 0) return done({ ok: true, at });
@@ -558,9 +565,10 @@ export class AgentPair {
   invariants(): void {
     let bytes = 0;
     for (const entry of this.unacked) bytes += entry.bytes;
-    assert(bytes === this.unackedBytes, `agent ${this.config.vmId}: buffer accounting is off`);
-    assert(this.phase !== 'bitmap' || (this.unacked.length === 0 && this.open.length === 0), `agent ${this.config.vmId}: records kept in bitmap mode`);
-    for (let i = 1; i < this.unacked.length; i++) assert(this.unacked[i].batch.seq === this.unacked[i - 1].batch.seq + 1, `agent ${this.config.vmId}: unacked batches out of order`);
+    // Messages are built only on failure: this runs at every acknowledgement.
+    if (bytes !== this.unackedBytes) assert(false, `agent ${this.config.vmId}: buffer accounting is off`);
+    if (this.phase === 'bitmap' && (this.unacked.length > 0 || this.open.recordCount > 0)) assert(false, `agent ${this.config.vmId}: records kept in bitmap mode`);
+    for (let i = 1; i < this.unacked.length; i++) if (this.unacked[i].batch.seq !== this.unacked[i - 1].batch.seq + 1) assert(false, `agent ${this.config.vmId}: unacked batches out of order`);
   }
 }
 

@@ -16,21 +16,22 @@
 // host); what was confirmed is on the replica and the journal index, synced. A replica read that
 // fails leaves no undo: the instants before it become unrecoverable (the window moves past it).
 import { assert, type Instant, type ScoutPolicy } from '../../../model/index.js';
-import type { BlockDevice, Frame, HostPorts, Hypervisor, ManagedService, Payload, Transport } from '../../ports.js';
+import type { BlockDevice, Codec, Extent, Frame, HostPorts, Hypervisor, ManagedService, Payload, Transport } from '../../ports.js';
 import { TestDisk } from '../hyperv-replica/test-disk.js';
 import { open, seal } from '../../data-plane/envelope.js';
 import { readStates } from '../../data-plane/persisted-states.js';
-import { coalesce, join, type BlockWrite } from '../../data-plane/coalesce.js';
+import { join } from '../../data-plane/coalesce.js';
 import { plantedBugs } from '../../planted-bugs.js';
-import { decodeSegments, encodeSegment, ENTRY_WORDS, type JournalEvent, type SegmentRecord } from './journal-file.js';
-import type { CompareRecord, ForwardBatch, ScoutMessage, StreamRecord, TagKind } from './messages.js';
+import { decodeSegments, ENTRY_WORDS, SegmentWriter, type JournalEvent, type SegmentHeader, type SegmentRecord } from './journal-file.js';
+import type { CompareRecord, ForwardBatch, ScoutMessage, TagKind } from './messages.js';
+import { contentOffsets, dataPayload } from './batch-records.js';
+import { blocksTouched, blockOfKey, blockWrites, coalescedByDisk, diskOfKey, undoOf, type BlockWrites } from './segment-writes.js';
 import { SCOUT_AGENT_SERVICE, SCOUT_MT_SERVICE, SCOUT_PS_SERVICE, type MasterTargetRequest, type RecoveryTarget, type ScoutResponse } from './requests.js';
 import { RetentionJournal, type PurgeCause } from './retention-journal.js';
 
 const STATE_DIR = '/scout-mt';
 const PAIRS_DIR = `${STATE_DIR}/pairs`;
 const JOURNAL_PATH = `${STATE_DIR}/journal.bin`;
-const DISK_STRIDE = 2 ** 32;
 /** How often expired retention is purged. */
 const EXPIRE_INTERVAL = 60_000_000;
 /** How often a recovery waiting for a tag looks again. */
@@ -66,14 +67,16 @@ export interface TagInfo {
 
 interface RetentionJob {
   readonly pair: MtPair;
-  readonly data: Segment['data'];
+  readonly writes: BlockWrites;
   readonly undo: Payload[] | null;
-  readonly record: (entries: Float64Array) => SegmentRecord;
+  readonly header: SegmentHeader;
   readonly done: () => void;
 }
 
+/** A batch cut at its compare records: data records [first, end), then the compare, if any. */
 interface Segment {
-  readonly data: Array<Extract<StreamRecord, { kind: 'write' | 'blocks' }>>;
+  readonly first: number;
+  readonly end: number;
   readonly events: JournalEvent[];
   readonly compare: CompareRecord | null;
 }
@@ -84,7 +87,9 @@ class MtPair {
   appliedGeneration = 0;
   appliedSeq = 0;
   applying = false;
-  readonly waiting = new Map<string, ForwardBatch>();
+  /** Batches received out of turn, at most one per (generation, seq): the newest copy. A few
+   *  at a time (the process server's window), so a list searched by number. */
+  readonly waiting: ForwardBatch[] = [];
   readonly spans: Span[] = [];
   inResync = false;
   readonly tags: TagInfo[] = [];
@@ -158,6 +163,8 @@ export class MasterTargetService implements ManagedService {
   /** Retention writes go one segment at a time, so the volume ring and the index stay in order. */
   private readonly retentionQueue: RetentionJob[] = [];
   private retentionBusy = false;
+  /** The index records of the group commit being written (reused: one commit at a time). */
+  private readonly indexWriter = new SegmentWriter();
 
   constructor(private readonly ports: MasterTargetPorts) {
     this.volume = ports.device(retentionVolumeId(ports.hostId));
@@ -199,7 +206,7 @@ export class MasterTargetService implements ManagedService {
     const pair = this.byIndex.get(record.pair);
     for (let i = 0; i < record.entries.length; i += ENTRY_WORDS) {
       const e = record.entries;
-      this.journal.restore({ pair: pair === undefined ? -1 : record.pair, disk: e[i], start: e[i + 1], count: e[i + 2], at: e[i + 3] as Instant, offset: e[i + 4] });
+      this.journal.restore(pair === undefined ? -1 : record.pair, e[i], e[i + 1], e[i + 2], e[i + 3] as Instant, e[i + 4]);
     }
     if (pair === undefined) return;
     if (pair.uncertain !== null) {
@@ -254,20 +261,29 @@ export class MasterTargetService implements ManagedService {
       this.confirm(pair);
       return;
     }
-    pair.waiting.set(`${batch.generation}:${batch.seq}`, batch);
+    const copy = findBatch(pair.waiting, batch.generation, batch.seq);
+    if (copy >= 0) pair.waiting[copy] = batch;
+    else pair.waiting.push(batch);
     this.pump(pair);
   }
 
   private pump(pair: MtPair): void {
     if (pair.applying || pair.preparingTest || pair.state !== 'active') return;
     const u = pair.uncertain;
-    let next = u === null ? undefined : pair.waiting.get(`${u.generation}:${u.seq}`);
-    if (next === undefined) next = pair.waiting.get(`${pair.appliedGeneration}:${pair.appliedSeq + 1}`);
-    if (next === undefined) {
-      for (const batch of pair.waiting.values()) if (batch.generation > pair.appliedGeneration && batch.seq === 1 && (next === undefined || batch.generation < next.generation)) next = batch;
+    const waiting = pair.waiting;
+    let found = u === null ? -1 : findBatch(waiting, u.generation, u.seq);
+    if (found < 0) found = findBatch(waiting, pair.appliedGeneration, pair.appliedSeq + 1);
+    if (found < 0) {
+      for (let i = 0; i < waiting.length; i++) if (waiting[i].generation > pair.appliedGeneration && waiting[i].seq === 1 && (found < 0 || waiting[i].generation < waiting[found].generation)) found = i;
     }
-    if (next === undefined) return;
-    for (const [key, batch] of pair.waiting) if (batch === next || batch.generation < pair.appliedGeneration || (batch.generation === pair.appliedGeneration && batch.seq <= pair.appliedSeq)) pair.waiting.delete(key);
+    if (found < 0) return;
+    const next = waiting[found];
+    let kept = 0;
+    for (const batch of waiting) {
+      const stale = batch.generation < pair.appliedGeneration || (batch.generation === pair.appliedGeneration && batch.seq <= pair.appliedSeq);
+      if (batch !== next && !stale) waiting[kept++] = batch;
+    }
+    waiting.length = kept;
     let resumeSegment = -1;
     if (u !== null) {
       if (next.generation === u.generation && next.seq === u.seq) {
@@ -285,7 +301,8 @@ export class MasterTargetService implements ManagedService {
   // --- apply -------------------------------------------------------------------------------------
 
   private applyBatch(pair: MtPair, batch: ForwardBatch, resumeSegment: number): void {
-    const segments = splitSegments(batch.records);
+    const segments = splitSegments(batch);
+    const offsets = contentOffsets(batch.data);
     let index = 0;
     const nextSegment = (): void => {
       if (pair.state === 'removed') return;
@@ -293,107 +310,80 @@ export class MasterTargetService implements ManagedService {
       const i = index++;
       if (i < resumeSegment) return nextSegment();
       const segment = segments[i];
-      const record = (entries: Float64Array): SegmentRecord => ({
+      const writes = segmentWrites(this.ports.codec, batch, offsets, segment);
+      const header: SegmentHeader = {
         pair: pair.config.index,
         generation: batch.generation,
         seq: batch.seq,
         segment: i,
         sealedAt: i === segments.length - 1 ? batch.sealedAt : -1,
-        entries,
         events: segment.events,
-      });
+      };
       const afterWrites = () => this.afterSegment(pair, batch.generation, segment, nextSegment);
-      if (i === resumeSegment) return this.writeReplica(pair, segment.data, afterWrites);
-      this.captureUndo(pair, segment.data, (undo) => {
-        if (undo === null && segment.data.length > 0 && !plantedBugs.has('scout-skip-retention-undo')) {
+      if (i === resumeSegment) return this.writeReplica(pair, writes, afterWrites);
+      this.captureUndo(pair, writes, (undo) => {
+        if (undo === null && writes.end > writes.first && !plantedBugs.has('scout-skip-retention-undo')) {
           // The old content could not be read: instants before this segment cannot be recovered.
           let newest = 0;
-          for (const r of segment.data) newest = Math.max(newest, r.at);
+          for (let w = writes.first; w < writes.end; w++) newest = Math.max(newest, writes.ats[w]);
           pair.purged(newest);
         }
-        if (pair.test !== null) this.preserveForTest(pair.test, segment.data, undo);
-        this.journalSegment(pair, segment.data, undo, record, () => {
+        if (pair.test !== null) this.preserveForTest(pair.test, writes, undo);
+        this.journalSegment(pair, writes, undo, header, () => {
           pair.applyEvents(segment.events);
-          this.writeReplica(pair, segment.data, afterWrites);
+          this.writeReplica(pair, writes, afterWrites);
         });
       });
     };
     nextSegment();
   }
 
-  /** Reads the content each data record overwrites: from the replica for the first touch of a
-   *  block in the segment, from the earlier record for a later one. */
-  private captureUndo(pair: MtPair, data: Segment['data'], done: (undo: Payload[] | null) => void): void {
-    if (data.length === 0 || plantedBugs.has('scout-skip-retention-undo')) return done(null);
-    const codec = this.ports.codec;
-    const firstTouch: number[] = [];
-    const seen = new Set<number>();
-    for (const record of data) {
-      const base = record.disk * DISK_STRIDE + record.start;
-      for (let b = 0; b < record.payload.blockCount; b++) {
-        if (seen.has(base + b)) continue;
-        seen.add(base + b);
-        firstTouch.push(base + b);
-      }
-    }
-    firstTouch.sort((a, b) => a - b);
-    const runs: Array<{ disk: number; start: number; count: number }> = [];
-    for (const key of firstTouch) {
-      const disk = Math.floor(key / DISK_STRIDE);
-      const block = key - disk * DISK_STRIDE;
-      const last = runs[runs.length - 1];
-      if (last !== undefined && last.disk === disk && last.start + last.count === block) last.count++;
-      else runs.push({ disk, start: block, count: 1 });
-    }
-    const current = new Map<number, Payload>();
+  /** Reads the content each write overwrites: from the replica for the first touch of a block
+   *  in the segment, from the earlier write for a later one. Every block is read once, in runs
+   *  of adjacent blocks, in block order. `undo[i - first]` is write i's. */
+  private captureUndo(pair: MtPair, writes: BlockWrites, done: (undo: Payload[] | null) => void): void {
+    if (writes.first === writes.end || plantedBugs.has('scout-skip-retention-undo')) return done(null);
+    const runs = blocksTouched(writes);
+    const runPayloads: Payload[] = new Array(runs.keys.length);
     let failed = false;
-    const arrived = join(runs.length, () => {
+    const arrived = join(runs.keys.length, () => {
       if (failed) {
         this.ports.tracer.mark('mt-undo-read-failed');
         return done(null);
       }
-      const undo: Payload[] = [];
-      for (const record of data) {
-        const base = record.disk * DISK_STRIDE + record.start;
-        const parts: Payload[] = [];
-        for (let b = 0; b < record.payload.blockCount; b++) {
-          parts.push(current.get(base + b)!);
-          current.set(base + b, record.payload.blockCount === 1 ? record.payload : codec.slice(record.payload, b, 1));
-        }
-        undo.push(parts.length === 1 ? parts[0] : codec.concat(parts));
-      }
-      done(undo);
+      done(undoOf(this.ports.codec, writes, runs, runPayloads));
     });
-    for (const run of runs) {
-      pair.devices[run.disk].read(run.start, run.count, (result) => {
+    for (let r = 0; r < runs.keys.length; r++) {
+      pair.devices[diskOfKey(runs.keys[r])].read(blockOfKey(runs.keys[r]), runs.counts[r], (result) => {
         if (!result.ok) failed = true;
-        else for (let b = 0; b < run.count; b++) current.set(run.disk * DISK_STRIDE + run.start + b, run.count === 1 ? result.value : codec.slice(result.value, b, 1));
+        else runPayloads[r] = result.value;
         arrived();
       });
     }
   }
 
   /** Keeps, for the test copy, the content each block had before this segment overwrites it
-   *  (the first record touching a block carries it; later ones are ignored by the disk). */
-  private preserveForTest(test: readonly TestDisk[], data: Segment['data'], undo: Payload[] | null): void {
+   *  (the first write touching a block carries it; later ones are ignored by the disk). */
+  private preserveForTest(test: readonly TestDisk[], writes: BlockWrites, undo: Payload[] | null): void {
     if (undo === null) {
-      if (data.length > 0) this.ports.tracer.mark('scout-test-copy-preserve-failed');
+      if (writes.end > writes.first) this.ports.tracer.mark('scout-test-copy-preserve-failed');
       return;
     }
     const codec = this.ports.codec;
-    for (let i = 0; i < data.length; i++) {
-      const record = data[i];
-      const disk = test[record.disk];
-      const count = record.payload.blockCount;
+    for (let w = writes.first; w < writes.end; w++) {
+      const disk = test[writes.disks[w]];
+      const count = writes.counts[w];
+      const start = writes.starts[w];
+      const old = undo[w - writes.first];
       for (let b = 0; b < count; b++) {
-        if (disk.needsPreserve(record.start + b)) disk.preserve(record.start + b, count === 1 ? undo[i] : codec.slice(undo[i], b, 1));
+        if (disk.needsPreserve(start + b)) disk.preserve(start + b, count === 1 ? old : codec.slice(old, b, 1));
       }
     }
   }
 
   /** Writes the undo to the retention volume and its index to the host volume, durably. */
-  private journalSegment(pair: MtPair, data: Segment['data'], undo: Payload[] | null, record: (entries: Float64Array) => SegmentRecord, done: () => void): void {
-    this.retentionQueue.push({ pair, data, undo, record, done });
+  private journalSegment(pair: MtPair, writes: BlockWrites, undo: Payload[] | null, header: SegmentHeader, done: () => void): void {
+    this.retentionQueue.push({ pair, writes, undo, header, done });
     if (!this.retentionBusy) this.retentionNext();
   }
 
@@ -404,41 +394,29 @@ export class MasterTargetService implements ManagedService {
     const jobs = this.retentionQueue.splice(0);
     this.retentionBusy = jobs.length > 0;
     if (jobs.length === 0) return;
-    const extents: Array<{ start: number; payload: Payload }> = [];
-    const records: Uint8Array[] = [];
-    let bytes = 0;
+    const extents: Extent[] = [];
+    const index = this.indexWriter;
+    index.clear();
     for (const job of jobs) {
-      const { pair, data, undo } = job;
-      const entries = new Float64Array(undo === null ? 0 : data.length * ENTRY_WORDS);
+      const { pair, writes, undo } = job;
+      index.begin(job.header, undo === null ? 0 : writes.end - writes.first);
       if (undo !== null) {
-        for (let i = 0; i < data.length; i++) {
-          const r = data[i];
-          const count = r.payload.blockCount;
+        for (let w = writes.first; w < writes.end; w++) {
+          const count = writes.counts[w];
           const offset = this.journal.allocate(count);
-          assert(offset !== null, `master target ${this.ports.hostId}: a write of ${count} blocks does not fit the retention volume`);
-          this.journal.append({ pair: pair.config.index, disk: r.disk, start: r.start, count, at: r.at, offset });
-          const base = i * ENTRY_WORDS;
-          entries[base] = r.disk;
-          entries[base + 1] = r.start;
-          entries[base + 2] = count;
-          entries[base + 3] = r.at;
-          entries[base + 4] = offset;
-          extents.push({ start: offset, payload: undo[i] });
+          if (offset === null) assert(false, `master target ${this.ports.hostId}: a write of ${count} blocks does not fit the retention volume`);
+          this.journal.append(pair.config.index, writes.disks[w], writes.starts[w], count, writes.ats[w] as Instant, offset);
+          index.entry(writes.disks[w], writes.starts[w], count, writes.ats[w], offset);
+          extents.push({ start: offset, payload: undo[w - writes.first] });
           pair.stats.undoBlocks += count;
         }
       }
-      const encoded = encodeSegment(job.record(entries));
-      records.push(encoded);
-      bytes += encoded.length;
+      index.end();
     }
-    const index = new Uint8Array(bytes);
-    let at = 0;
-    for (const encoded of records) {
-      index.set(encoded, at);
-      at += encoded.length;
-    }
+    // The index buffer is reused by the next group commit, which starts only once this one's
+    // append has completed.
     const persist = () =>
-      this.ports.fs.append(JOURNAL_PATH, index, (appended) => {
+      this.ports.fs.append(JOURNAL_PATH, index.bytes(), (appended) => {
         if (!appended.ok) this.ports.tracer.mark('mt-journal-append-failed');
         this.ports.fs.sync(JOURNAL_PATH, () => {
           for (const job of jobs) job.done();
@@ -450,18 +428,12 @@ export class MasterTargetService implements ManagedService {
   }
 
   /** Writes the segment's blocks (coalesced, last writer wins) and flushes every disk touched. */
-  private writeReplica(pair: MtPair, data: Segment['data'], done: () => void): void {
-    if (data.length === 0) return done();
-    const runs = coalesce(this.ports.codec, data as readonly BlockWrite[]);
-    const byDisk = new Map<number, Array<{ start: number; payload: Payload }>>();
-    for (const run of runs) {
-      const list = byDisk.get(run.disk);
-      if (list === undefined) byDisk.set(run.disk, [{ start: run.start, payload: run.payload }]);
-      else list.push({ start: run.start, payload: run.payload });
-    }
-    pair.stats.writesApplied += data.length;
-    const flushed = join(byDisk.size, done);
-    for (const [disk, extents] of byDisk) {
+  private writeReplica(pair: MtPair, writes: BlockWrites, done: () => void): void {
+    if (writes.end === writes.first) return done();
+    const byDisk = coalescedByDisk(this.ports.codec, writes);
+    pair.stats.writesApplied += writes.end - writes.first;
+    const flushed = join(byDisk.length, done);
+    for (const { disk, extents } of byDisk) {
       for (const e of extents) pair.stats.blocksApplied += e.payload.blockCount;
       pair.devices[disk].writeMany(extents, (result) => {
         if (!result.ok) this.ports.tracer.mark('mt-replica-write-failed');
@@ -577,9 +549,10 @@ export class MasterTargetService implements ManagedService {
     const entries = this.journal.newerThan(pair.config.index, at);
     const payloads: Payload[] = new Array(entries.length);
     const read = join(entries.length, () => {
-      const writes: BlockWrite[] = entries.map((e, i) => ({ disk: e.disk, start: e.start, payload: payloads[i] }));
+      const columns = { disks: entries.map((e) => e.disk), starts: entries.map((e) => e.start), counts: entries.map((e) => e.count), ats: entries.map((e) => e.at) };
+      const writes = blockWrites(columns, 0, entries.length, payloads);
       this.journal.truncateAfter(pair.config.index, at);
-      this.writeReplica(pair, writes as Segment['data'], done);
+      this.writeReplica(pair, writes, done);
     });
     entries.forEach((entry, i) => {
       this.volume.read(entry.offset, entry.count, (result) => {
@@ -728,7 +701,7 @@ export class MasterTargetService implements ManagedService {
       appliedGeneration: pair.appliedGeneration,
       appliedSeq: pair.appliedSeq,
       applying: pair.applying,
-      waitingBatches: pair.waiting.size,
+      waitingBatches: pair.waiting.length,
       inResync: pair.inResync,
       consistent: pair.latestConsistentAt !== null,
       latestConsistentAt: pair.latestConsistentAt,
@@ -775,30 +748,43 @@ export class MasterTargetService implements ManagedService {
 }
 
 /** Splits a batch at each compare record: a compare must see the replica as of its position. */
-function splitSegments(records: readonly StreamRecord[]): Segment[] {
+function splitSegments(batch: ForwardBatch): Segment[] {
   const segments: Segment[] = [];
-  let current: Segment = { data: [], events: [], compare: null };
-  for (const record of records) {
+  let first = 0;
+  let events: JournalEvent[] = [];
+  for (const record of batch.control) {
     switch (record.kind) {
-      case 'write':
-      case 'blocks':
-        current.data.push(record);
-        break;
       case 'tag':
-        current.events.push({ k: 'tag', name: record.name, kind: record.tagKind, at: record.at });
+        events.push({ k: 'tag', name: record.name, kind: record.tagKind, at: record.at });
         break;
       case 'resync-begin':
-        current.events.push({ k: 'begin', at: record.at });
+        events.push({ k: 'begin', at: record.at });
         break;
       case 'resync-end':
-        current.events.push({ k: 'end', at: record.at });
+        events.push({ k: 'end', at: record.at });
         break;
       case 'compare':
-        segments.push({ ...current, compare: record });
-        current = { data: [], events: [], compare: null };
+        segments.push({ first, end: record.position, events, compare: record });
+        first = record.position;
+        events = [];
         break;
     }
   }
-  segments.push(current);
+  segments.push({ first, end: batch.data.disks.length, events, compare: null });
   return segments;
 }
+
+/** The data records of a segment, each with its slice of the batch's content. */
+function segmentWrites(codec: Codec, batch: ForwardBatch, offsets: readonly number[], segment: Segment): BlockWrites {
+  const { data } = batch;
+  const payloads: Payload[] = new Array(segment.end - segment.first);
+  for (let w = segment.first; w < segment.end; w++) payloads[w - segment.first] = dataPayload(codec, data, offsets, w);
+  return blockWrites(data, segment.first, segment.end, payloads);
+}
+
+/** Where the batch (generation, seq) is in `batches`, or -1. */
+function findBatch(batches: readonly ForwardBatch[], generation: number, seq: number): number {
+  for (let i = 0; i < batches.length; i++) if (batches[i].generation === generation && batches[i].seq === seq) return i;
+  return -1;
+}
+

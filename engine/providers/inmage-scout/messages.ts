@@ -11,26 +11,38 @@ import type { Payload } from '../../ports.js';
 
 export type TagKind = 'crash' | 'app' | 'group' | 'final';
 
-/** A guest write as the agent captured it (CDP: every write, in order). */
-export interface WriteRecord {
-  readonly kind: 'write';
+/** The data records of a batch, packed as columns (one object per batch, not per write, so the
+ *  records waiting in the agent's buffer, the process server's cache and in flight cost a few
+ *  arrays). Record i holds the content of `counts[i]` blocks from `starts[i]` of disk `disks[i]`
+ *  as it was at `ats[i]`: a guest write the agent captured (CDP: every write, in order), or,
+ *  during a resync, source blocks read because they differ. Its content is the next `counts[i]`
+ *  blocks of `content` (null when there are no records). */
+export interface DataRecords {
+  readonly disks: readonly number[];
+  readonly starts: readonly number[];
+  readonly counts: readonly number[];
+  readonly ats: readonly number[];
+  readonly content: Payload | null;
+}
+
+/** A data record on its own (an unpacked view, for inspection: the wire carries columns). */
+export interface DataRecord {
+  readonly kind: 'data';
   readonly disk: number;
   readonly start: number;
   readonly payload: Payload;
   readonly at: Instant;
 }
 
-/** Source content read during a resync (the blocks that differ): their content at `at`. */
-export interface BlocksRecord {
-  readonly kind: 'blocks';
-  readonly disk: number;
-  readonly start: number;
-  readonly payload: Payload;
-  readonly at: Instant;
+/** The rarer records travel as objects beside the columns. Each names its place in the stream:
+ *  it comes after the first `position` data records of its batch (and after the control records
+ *  before it in the list). */
+interface Positioned {
+  readonly position: number;
 }
 
 /** A consistency tag (bookmark): the image at `at` is a named recovery point. */
-export interface TagRecord {
+export interface TagRecord extends Positioned {
   readonly kind: 'tag';
   readonly name: string;
   readonly tagKind: TagKind;
@@ -38,7 +50,7 @@ export interface TagRecord {
 }
 
 /** A resync starts: until its end the replica is not consistent (no recovery point). */
-export interface ResyncBeginRecord {
+export interface ResyncBeginRecord extends Positioned {
   readonly kind: 'resync-begin';
   readonly scope: 'bitmap' | 'full';
   readonly reason: string;
@@ -46,7 +58,7 @@ export interface ResyncBeginRecord {
 }
 
 /** Checksums of source blocks [start, start + checksums.length) at `at`, to compare. */
-export interface CompareRecord {
+export interface CompareRecord extends Positioned {
   readonly kind: 'compare';
   readonly region: number;
   readonly disk: number;
@@ -56,12 +68,15 @@ export interface CompareRecord {
 }
 
 /** Every block of the resync is in sync from `at` on: the replica is consistent again. */
-export interface ResyncEndRecord {
+export interface ResyncEndRecord extends Positioned {
   readonly kind: 'resync-end';
   readonly at: Instant;
 }
 
-export type StreamRecord = WriteRecord | BlocksRecord | TagRecord | ResyncBeginRecord | CompareRecord | ResyncEndRecord;
+export type ControlRecord = TagRecord | ResyncBeginRecord | CompareRecord | ResyncEndRecord;
+
+/** Any record of the stream as an object, in stream order (see `recordsOf`). */
+export type StreamRecord = DataRecord | ControlRecord;
 
 /** A batch of the stream. `generation` starts over at each resync of the agent; `seq` counts
  *  from 1 inside a generation. Every record captured before `sealedAt` is in this batch or an
@@ -71,7 +86,8 @@ export interface StreamBatch {
   readonly generation: number;
   readonly seq: number;
   readonly sealedAt: Instant;
-  readonly records: readonly StreamRecord[];
+  readonly data: DataRecords;
+  readonly control: readonly ControlRecord[];
 }
 
 /** Process server to agent: every batch up to (generation, seq) is in the cache. */
@@ -112,7 +128,8 @@ export interface ForwardBatch {
   readonly generation: number;
   readonly seq: number;
   readonly sealedAt: Instant;
-  readonly records: readonly StreamRecord[];
+  readonly data: DataRecords;
+  readonly control: readonly ControlRecord[];
 }
 
 /** Master target to process server: every batch up to (generation, seq) is applied and durable. */

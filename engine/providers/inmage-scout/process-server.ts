@@ -12,11 +12,12 @@
 // on-disk format); the agents are told their stream is lost and resynchronise, so nothing
 // acknowledged is lost without a resync being the designed, reported outcome.
 import { assert, type Duration, type Instant } from '../../../model/index.js';
-import type { Frame, HostPorts, ManagedService, Transport } from '../../ports.js';
+import type { Codec, Frame, HostPorts, ManagedService, Transport } from '../../ports.js';
 import { open, seal } from '../../data-plane/envelope.js';
 import { readStates } from '../../data-plane/persisted-states.js';
 import { Retransmitter } from '../../data-plane/retransmitter.js';
-import type { ScoutMessage, StreamBatch, StreamRecord } from './messages.js';
+import type { ControlRecord, DataRecords, ScoutMessage, StreamBatch } from './messages.js';
+import { contentBytes } from './batch-records.js';
 import { RECORD_HEADER_BYTES } from './agent-pair.js';
 import { SCOUT_AGENT_SERVICE, SCOUT_MT_SERVICE, SCOUT_PS_SERVICE, type ProcessServerRequest, type ScoutResponse } from './requests.js';
 
@@ -35,7 +36,8 @@ interface CachedBatch {
   readonly generation: number;
   readonly seq: number;
   readonly sealedAt: Instant;
-  readonly records: readonly StreamRecord[];
+  readonly data: DataRecords;
+  readonly control: readonly ControlRecord[];
   readonly bytes: number;
   readonly cachedAt: Instant;
   compressedBytes: number;
@@ -54,6 +56,8 @@ interface PsPair {
   /** After a crash the cache is gone: only a new stream starting with a full resync is taken. */
   lost: boolean;
   readonly queue: CachedBatch[];
+  /** Bytes of `queue` in the cache. */
+  cachedBytes: number;
   throttled: boolean;
   resends: number;
 }
@@ -123,6 +127,7 @@ export class ProcessServerService implements ManagedService {
       acceptedSeq: 0,
       lost,
       queue: [],
+      cachedBytes: 0,
       throttled: false,
       resends: 0,
     };
@@ -161,8 +166,8 @@ export class ProcessServerService implements ManagedService {
 
   private onBatch(pair: PsPair, batch: StreamBatch): void {
     if (pair.lost) {
-      const first = batch.records[0];
-      if (batch.seq !== 1 || first === undefined || first.kind !== 'resync-begin' || first.scope !== 'full') {
+      const first = batch.control[0];
+      if (batch.seq !== 1 || first === undefined || first.position !== 0 || first.kind !== 'resync-begin' || first.scope !== 'full') {
         this.reply(pair, { type: 'stream-lost', reason: 'the process server lost its cache' });
         return;
       }
@@ -176,8 +181,7 @@ export class ProcessServerService implements ManagedService {
     }
     const next = sameGeneration ? batch.seq === pair.acceptedSeq + 1 : batch.seq === 1;
     if (!next) return; // a gap: the agent resends in order
-    let bytes = 0;
-    for (const record of batch.records) bytes += RECORD_HEADER_BYTES + recordPayloadBytes(this.ports.codec, record);
+    const bytes = cachedBytes(this.ports.codec, batch);
     if (this.cacheBytes + bytes > this.cacheBytesMax) {
       this.stats.cacheFullRefusals++;
       this.ports.tracer.mark('ps-cache-full');
@@ -187,8 +191,9 @@ export class ProcessServerService implements ManagedService {
     pair.acceptedGeneration = batch.generation;
     pair.acceptedSeq = batch.seq;
     const now = this.ports.clock.now();
-    pair.queue.push({ generation: batch.generation, seq: batch.seq, sealedAt: batch.sealedAt, records: batch.records, bytes, cachedAt: now, compressedBytes: 0, state: 'cached', sentAt: now });
+    pair.queue.push({ generation: batch.generation, seq: batch.seq, sealedAt: batch.sealedAt, data: batch.data, control: batch.control, bytes, cachedAt: now, compressedBytes: 0, state: 'cached', sentAt: now });
     this.cacheBytes += bytes;
+    pair.cachedBytes += bytes;
     this.stats.batchesCached++;
     this.stats.bytesIn += bytes;
     if (this.cacheBytes > this.stats.cacheBytesPeak) this.stats.cacheBytesPeak = this.cacheBytes;
@@ -213,14 +218,13 @@ export class ProcessServerService implements ManagedService {
 
   private send(pair: PsPair, batch: CachedBatch): void {
     if (this.pairs.get(pair.vmId) !== pair || !pair.queue.includes(batch)) return;
-    let compressed = 0;
-    for (const record of batch.records) compressed += RECORD_HEADER_BYTES + recordCompressedBytes(this.ports.codec, record);
+    const compressed = compressedBytes(this.ports.codec, batch);
     batch.compressedBytes = compressed;
     batch.state = 'sent';
     batch.sentAt = this.ports.clock.now();
     this.stats.batchesForwarded++;
     this.stats.bytesOut += compressed;
-    const frame = seal(this.ports.codec, pair.vmId, pair.epoch, { type: 'forward', generation: batch.generation, seq: batch.seq, sealedAt: batch.sealedAt, records: batch.records } satisfies ScoutMessage, compressed);
+    const frame = seal(this.ports.codec, pair.vmId, pair.epoch, { type: 'forward', generation: batch.generation, seq: batch.seq, sealedAt: batch.sealedAt, data: batch.data, control: batch.control } satisfies ScoutMessage, compressed);
     // Batches go in parallel down one link: the timeout covers the window's transfer time.
     const timeout = (30_000_000 + Math.ceil((4 * FORWARD_WINDOW * compressed * 1_000_000) / this.rateBytesPerSecond)) as Duration;
     pair.retx.send(`${batch.generation}:${batch.seq}`, frame, timeout);
@@ -234,6 +238,7 @@ export class ProcessServerService implements ManagedService {
       pair.queue.shift();
       pair.retx.acknowledge(`${head.generation}:${head.seq}`);
       this.cacheBytes -= head.bytes;
+      pair.cachedBytes -= head.bytes;
       this.stats.batchesConfirmed++;
       if (head.state === 'sent' && head.compressedBytes > 64 * 1024) {
         const measured = (head.compressedBytes * 1_000_000) / Math.max(1, now - head.sentAt);
@@ -245,7 +250,8 @@ export class ProcessServerService implements ManagedService {
         this.ports.tracer.mark('ps-pair-throttle-lifted');
       }
     }
-    this.invariants();
+    // The pair's own accounting: checking every pair here would cost O(pairs) per confirmation.
+    this.pairInvariants(pair);
     this.forward(pair);
   }
 
@@ -328,9 +334,18 @@ export class ProcessServerService implements ManagedService {
 
   invariants(): void {
     let bytes = 0;
-    for (const pair of this.pairs.values()) for (const batch of pair.queue) bytes += batch.bytes;
-    assert(bytes === this.cacheBytes, `process server ${this.ports.hostId}: cache accounting is off`);
-    assert(this.cacheBytes <= this.cacheBytesMax, `process server ${this.ports.hostId}: cache above its size`);
+    for (const pair of this.pairs.values()) {
+      this.pairInvariants(pair);
+      bytes += pair.cachedBytes;
+    }
+    assert(bytes === this.cacheBytes, 'process server: cache accounting is off');
+  }
+
+  private pairInvariants(pair: PsPair): void {
+    let bytes = 0;
+    for (const batch of pair.queue) bytes += batch.bytes;
+    if (bytes !== pair.cachedBytes) assert(false, `process server ${this.ports.hostId}: cache accounting of ${pair.vmId} is off`);
+    assert(this.cacheBytes <= this.cacheBytesMax && this.cacheBytes >= pair.cachedBytes, 'process server: cache above its size, or below what one pair holds');
   }
 }
 
@@ -352,14 +367,20 @@ export interface ProcessServerStatus {
   readonly cacheBytesPeak: number;
 }
 
-function recordPayloadBytes(codec: HostPorts['codec'], record: StreamRecord): number {
-  if (record.kind === 'write' || record.kind === 'blocks') return codec.sizeBytes(record.payload);
-  if (record.kind === 'compare') return 4 * record.checksums.length;
-  return 0;
+/** Bytes a batch takes in the cache: a header per record, the data content, compare checksums. */
+function cachedBytes(codec: Codec, batch: StreamBatch): number {
+  const { data, control } = batch;
+  return RECORD_HEADER_BYTES * (data.disks.length + control.length) + (data.content === null ? 0 : codec.sizeBytes(data.content)) + checksumBytes(control);
 }
 
-function recordCompressedBytes(codec: HostPorts['codec'], record: StreamRecord): number {
-  if (record.kind === 'write' || record.kind === 'blocks') return codec.compressedSizeBytes(record.payload);
-  if (record.kind === 'compare') return 4 * record.checksums.length;
-  return 0;
+/** Bytes a batch takes on the wire: as in the cache, with each data record compressed. */
+function compressedBytes(codec: Codec, batch: CachedBatch): number {
+  const { data, control } = batch;
+  return RECORD_HEADER_BYTES * (data.disks.length + control.length) + contentBytes(codec, data).compressed + checksumBytes(control);
+}
+
+function checksumBytes(control: readonly ControlRecord[]): number {
+  let bytes = 0;
+  for (const record of control) if (record.kind === 'compare') bytes += 4 * record.checksums.length;
+  return bytes;
 }

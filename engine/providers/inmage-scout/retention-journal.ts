@@ -9,9 +9,30 @@
 // bounded by a time window (entries older than it expire) and by the volume's size: when a new
 // undo does not fit, the oldest entries are purged (INFERRED, rule 21: the window shrinks, as in
 // Zerto). A purge raises the pair's window start: no instant before it can be recovered.
+//
+// Memory: entries live in fixed-size chunks of columns, appended as the journal grows and reused
+// once the oldest end moves past them, so the journal never copies itself to grow (fresh memory is
+// expensive to touch, and a day of a large site appends millions of entries).
 import { assert, type Instant } from '../../../model/index.js';
 
-const INITIAL_ENTRIES = 1024;
+/** Entries per chunk of columns (a power of two). */
+const CHUNK_BITS = 12;
+const CHUNK_ENTRIES = 1 << CHUNK_BITS;
+const CHUNK_MASK = CHUNK_ENTRIES - 1;
+/** Block numbers (starts on a disk, offsets on the volume) are stored in 32 bits. */
+const BLOCK_NUMBER_LIMIT = 2 ** 32;
+/** Disk indexes are stored in 16 bits. */
+const DISK_LIMIT = 2 ** 16;
+
+/** The columns of CHUNK_ENTRIES entries. */
+class Chunk {
+  readonly pairs = new Int32Array(CHUNK_ENTRIES);
+  readonly disks = new Uint16Array(CHUNK_ENTRIES);
+  readonly starts = new Uint32Array(CHUNK_ENTRIES);
+  readonly counts = new Uint32Array(CHUNK_ENTRIES);
+  readonly ats = new Float64Array(CHUNK_ENTRIES);
+  readonly offsets = new Uint32Array(CHUNK_ENTRIES);
+}
 
 export interface JournalEntry {
   readonly pair: number;
@@ -26,13 +47,12 @@ export interface JournalEntry {
 export type PurgeCause = 'window' | 'space';
 
 export class RetentionJournal {
-  private pairs = new Int32Array(INITIAL_ENTRIES);
-  private disks = new Uint16Array(INITIAL_ENTRIES);
-  private starts = new Float64Array(INITIAL_ENTRIES);
-  private counts = new Uint32Array(INITIAL_ENTRIES);
-  private ats = new Float64Array(INITIAL_ENTRIES);
-  private offsets = new Float64Array(INITIAL_ENTRIES);
-  /** Live entries are [head, tail). */
+  /** Entry i (counted from the first entry of chunks[0]) is at chunks[i >>> CHUNK_BITS], slot
+   *  i & CHUNK_MASK. */
+  private readonly chunks: Chunk[] = [];
+  /** A chunk the oldest end left behind, kept for the next one the newest end needs. */
+  private spare: Chunk | null = null;
+  /** Live entries are [head, tail); head is inside chunks[0]. */
   private head = 0;
   private tail = 0;
   /** Next free block of the ring. */
@@ -47,6 +67,7 @@ export class RetentionJournal {
     private readonly onPurged: (pair: number, at: Instant, cause: PurgeCause) => void,
   ) {
     assert(capacityBlocks >= 1, 'retention journal: the volume needs at least one block');
+    assert(capacityBlocks <= BLOCK_NUMBER_LIMIT, 'retention journal: volume offsets are 32-bit block numbers');
   }
 
   get size(): number {
@@ -76,7 +97,7 @@ export class RetentionJournal {
       this.next = 0;
       return 0;
     }
-    const oldest = this.offsets[this.head];
+    const oldest = this.chunks[0].offsets[this.head];
     if (this.next > oldest) {
       // Live region [oldest, next): free space is [next, capacity) and [0, oldest).
       if (this.next + count <= this.capacityBlocks) return this.next;
@@ -87,47 +108,65 @@ export class RetentionJournal {
     return this.next + count <= oldest ? this.next : null;
   }
 
-  append(entry: JournalEntry): void {
-    if (this.tail === this.pairs.length) this.makeRoom();
+  /** Adds the entry of an undo just written at `offset` (allocated there): fields as in
+   *  JournalEntry, passed one by one (this runs once per replicated write). */
+  append(pair: number, disk: number, start: number, count: number, at: Instant, offset: number): void {
+    if (!(disk >= 0 && disk < DISK_LIMIT && start >= 0 && start + count <= BLOCK_NUMBER_LIMIT)) assert(false, `retention journal: disk ${disk} blocks [${start}, +${count}) do not fit its columns`);
     const i = this.tail++;
-    this.pairs[i] = entry.pair;
-    this.disks[i] = entry.disk;
-    this.starts[i] = entry.start;
-    this.counts[i] = entry.count;
-    this.ats[i] = entry.at;
-    this.offsets[i] = entry.offset;
-    this.usedBlocks += entry.count;
+    const slot = i & CHUNK_MASK;
+    if (i >>> CHUNK_BITS === this.chunks.length) {
+      this.chunks.push(this.spare ?? new Chunk());
+      this.spare = null;
+    }
+    const chunk = this.chunks[i >>> CHUNK_BITS];
+    chunk.pairs[slot] = pair;
+    chunk.disks[slot] = disk;
+    chunk.starts[slot] = start;
+    chunk.counts[slot] = count;
+    chunk.ats[slot] = at;
+    chunk.offsets[slot] = offset;
+    this.usedBlocks += count;
     this.stats.entriesAppended++;
   }
 
   /** Re-adds an entry read back from the durable index after a restart (in allocation order). */
-  restore(entry: JournalEntry): void {
-    this.append(entry);
-    this.next = entry.offset + entry.count;
+  restore(pair: number, disk: number, start: number, count: number, at: Instant, offset: number): void {
+    this.append(pair, disk, start, count, at, offset);
+    this.next = offset + count;
   }
 
   /** Expires entries older than `before` from the oldest end (per-pair windows decide). */
   expire(windowStartOf: (pair: number) => number): void {
-    while (this.size > 0 && this.ats[this.head] < windowStartOf(this.pairs[this.head])) this.purgeOldest('window');
+    while (this.size > 0 && this.chunks[0].ats[this.head] < windowStartOf(this.chunks[0].pairs[this.head])) this.purgeOldest('window');
   }
 
   /** Drops every entry of `pair` from the recovery view (a removed pair); space comes back as
    *  the ring moves past them. */
   forget(pair: number): void {
-    for (let i = this.head; i < this.tail; i++) if (this.pairs[i] === pair) this.pairs[i] = -1;
+    for (let i = this.head; i < this.tail; i++) {
+      const pairs = this.chunks[i >>> CHUNK_BITS].pairs;
+      if (pairs[i & CHUNK_MASK] === pair) pairs[i & CHUNK_MASK] = -1;
+    }
   }
 
   private purgeOldest(cause: PurgeCause): void {
     assert(this.size > 0, 'retention journal: nothing left to purge');
+    const oldest = this.chunks[0];
     const i = this.head++;
-    this.usedBlocks -= this.counts[i];
+    this.usedBlocks -= oldest.counts[i];
     this.stats.entriesPurged++;
     if (cause === 'space') this.stats.purgedForSpace++;
     else this.stats.purgedForWindow++;
-    if (this.pairs[i] >= 0) this.onPurged(this.pairs[i], this.ats[i] as Instant, cause);
+    if (oldest.pairs[i] >= 0) this.onPurged(oldest.pairs[i], oldest.ats[i] as Instant, cause);
     if (this.size === 0) {
+      // Empty: start again at the first slot of the first chunk.
       this.head = this.tail = 0;
       this.next = 0;
+    } else if (this.head === CHUNK_ENTRIES) {
+      // The oldest chunk is empty: the next chunk becomes the first, this one the spare.
+      this.spare = this.chunks.shift()!;
+      this.head -= CHUNK_ENTRIES;
+      this.tail -= CHUNK_ENTRIES;
     }
   }
 
@@ -135,42 +174,33 @@ export class RetentionJournal {
   newerThan(pair: number, after: number): JournalEntry[] {
     const found: JournalEntry[] = [];
     for (let i = this.tail - 1; i >= this.head; i--) {
-      if (this.pairs[i] !== pair || this.ats[i] <= after) continue;
-      found.push({ pair, disk: this.disks[i], start: this.starts[i], count: this.counts[i], at: this.ats[i] as Instant, offset: this.offsets[i] });
+      const chunk = this.chunks[i >>> CHUNK_BITS];
+      const slot = i & CHUNK_MASK;
+      if (chunk.pairs[slot] !== pair || chunk.ats[slot] <= after) continue;
+      found.push({ pair, disk: chunk.disks[slot], start: chunk.starts[slot], count: chunk.counts[slot], at: chunk.ats[slot] as Instant, offset: chunk.offsets[slot] });
     }
     return found;
   }
 
   /** Drops the entries of `pair` newer than `after` (the replica went back to that instant). */
   truncateAfter(pair: number, after: number): void {
-    for (let i = this.head; i < this.tail; i++) if (this.pairs[i] === pair && this.ats[i] > after) this.pairs[i] = -1;
-  }
-
-  private makeRoom(): void {
-    const live = this.size;
-    const capacity = live * 2 > this.pairs.length ? this.pairs.length * 2 : this.pairs.length;
-    const move = <T extends Int32Array | Uint16Array | Uint32Array | Float64Array>(from: T, make: (n: number) => T): T => {
-      const to = capacity === from.length ? from : make(capacity);
-      if (to === from) from.copyWithin(0, this.head, this.tail);
-      else to.set(from.subarray(this.head, this.tail));
-      return to;
-    };
-    this.pairs = move(this.pairs, (n) => new Int32Array(n));
-    this.disks = move(this.disks, (n) => new Uint16Array(n));
-    this.starts = move(this.starts, (n) => new Float64Array(n));
-    this.counts = move(this.counts, (n) => new Uint32Array(n));
-    this.ats = move(this.ats, (n) => new Float64Array(n));
-    this.offsets = move(this.offsets, (n) => new Float64Array(n));
-    this.head = 0;
-    this.tail = live;
+    for (let i = this.head; i < this.tail; i++) {
+      const chunk = this.chunks[i >>> CHUNK_BITS];
+      const slot = i & CHUNK_MASK;
+      if (chunk.pairs[slot] === pair && chunk.ats[slot] > after) chunk.pairs[slot] = -1;
+    }
   }
 
   invariants(): void {
     assert(this.head <= this.tail, 'retention journal: head past tail');
+    assert(this.head < CHUNK_ENTRIES || this.size === 0, 'retention journal: the oldest chunk is empty but kept');
+    assert(this.tail <= this.chunks.length * CHUNK_ENTRIES, 'retention journal: entries past the last chunk');
     let blocks = 0;
     for (let i = this.head; i < this.tail; i++) {
-      blocks += this.counts[i];
-      assert(this.offsets[i] + this.counts[i] <= this.capacityBlocks, 'retention journal: an entry runs off the volume');
+      const chunk = this.chunks[i >>> CHUNK_BITS];
+      const slot = i & CHUNK_MASK;
+      blocks += chunk.counts[slot];
+      assert(chunk.offsets[slot] + chunk.counts[slot] <= this.capacityBlocks, 'retention journal: an entry runs off the volume');
     }
     assert(blocks === this.usedBlocks, 'retention journal: block accounting is off');
     assert(this.usedBlocks <= this.capacityBlocks, 'retention journal: more blocks than the volume has');
