@@ -95,10 +95,14 @@ export interface SimCodecOptions {
 }
 
 const PAYLOAD_TAG = 11;
+const TWO_POW_32 = 0x1_0000_0000;
+/** Arrays at least this long have their digest remembered (see SimCodec.arrayDigest). */
+const REMEMBERED_ARRAY_LENGTH_MIN = 16;
 const DIGEST_SEED = 0x2545f491;
 
 export class SimCodec implements Codec {
   readonly blockSizeBytes: number;
+  private readonly arrayDigests = new WeakMap<readonly unknown[], number>();
   readonly compressionRatio: Ratio;
 
   constructor(options: SimCodecOptions) {
@@ -184,7 +188,10 @@ export class SimCodec implements Codec {
   private digestInto(value: unknown, hash: number): number {
     switch (typeof value) {
       case 'number':
-        return (value | 0) === value ? fold32(fold32(hash, 1), value) : digestValue(value, hash);
+        if ((value | 0) === value) return fold32(fold32(hash, 1), value);
+        // Instants and byte counts: non-negative integers beyond 32 bits, as two words.
+        if (Number.isSafeInteger(value) && value > 0) return fold32(fold32(fold32(hash, 12), value >>> 0), Math.floor(value / TWO_POW_32));
+        return digestValue(value, hash);
       case 'string':
         return fold32(fold32(hash, 2), stringDigest(value));
       case 'object': {
@@ -192,17 +199,34 @@ export class SimCodec implements Codec {
         if (value instanceof SymbolicPayload || value instanceof BytesPayload) {
           return fold32(fold32(fold32(hash, PAYLOAD_TAG), value.blockCount), this.checksum(value));
         }
-        if (Array.isArray(value)) {
-          let h = fold32(fold32(hash, 7), value.length);
-          for (let i = 0; i < value.length; i++) h = this.digestInto(value[i], h);
-          return h;
-        }
+        if (Array.isArray(value)) return value.length < REMEMBERED_ARRAY_LENGTH_MIN ? this.digestItems(value, fold32(hash, 7)) : fold32(fold32(hash, 13), this.arrayDigest(value));
         if (ArrayBuffer.isView(value)) return digestValue(value, hash);
         return this.digestRecord(value as Record<string, unknown>, hash);
       }
       default:
         return digestValue(value, hash);
     }
+  }
+
+  private digestItems(items: readonly unknown[], hash: number): number {
+    let h = fold32(hash, items.length);
+    for (let i = 0; i < items.length; i++) h = this.digestInto(items[i], h);
+    return h;
+  }
+
+  /** A long array (the columns of a packed log or batch) is digested once: the same array object
+   *  is sealed by its sender, opened by each hop and forwarded, and it never changes once sent.
+   *  It is frozen when first digested, so an engine that changed a message after sending it
+   *  would fail loudly instead of being trusted on a stale digest; a corrupted copy made by the
+   *  network is a new array, digested afresh. */
+  private arrayDigest(items: readonly unknown[]): number {
+    let digest = this.arrayDigests.get(items);
+    if (digest === undefined) {
+      digest = this.digestItems(items, 0x1f83d9ab);
+      Object.freeze(items);
+      this.arrayDigests.set(items, digest);
+    }
+    return digest;
   }
 
   /** Key order must not matter: fields are combined by a commutative sum instead of sorting the
