@@ -98,6 +98,10 @@ export interface BlockDevice {
   readonly blockCount: number;
   /** Reads `count` blocks from `start`. */
   read(start: number, count: number, done: (result: IoResult<Payload>) => void): void;
+  /** A scatter-gather read: `count` blocks from each `start`, as one request answered once with
+   *  one payload per range, in order (the old content of every block an apply step overwrites).
+   *  It fails as a whole when any range fails. */
+  readMany(ranges: readonly BlockRange[], done: (result: IoResult<readonly Payload[]>) => void): void;
   /** Writes `payload` at `start`. Completion means the device accepted it into its write cache
    *  (or medium, if it has no volatile cache): only a later flush makes it durable. */
   write(start: number, payload: Payload, done: (result: IoResult<void>) => void): void;
@@ -111,6 +115,11 @@ export interface BlockDevice {
 export interface Extent {
   readonly start: number;
   readonly payload: Payload;
+}
+
+export interface BlockRange {
+  readonly start: number;
+  readonly count: number;
 }
 
 /** Observes writes on a device as a filter driver would (Hyper-V Replica's change tracking, the

@@ -21,7 +21,7 @@
 // Pristine content lives in a paged BlockMap over the base image (the used part of a VHD before
 // protection), so memory follows blocks written, not disk size.
 import { assert, type Duration, type Instant } from '../../model/index.js';
-import type { Extent, IoResult, ObservableBlockDevice, Payload, WriteObserver } from '../../engine/ports.js';
+import type { BlockRange, Extent, IoResult, ObservableBlockDevice, Payload, WriteObserver } from '../../engine/ports.js';
 import type { Kernel } from '../kernel.js';
 import { ratio, type RandomStream, type Ratio } from '../random.js';
 import { assertBlockSize, bytesBlockChecksum, decodeBlock, foreignIdOf, NOT_AN_ENCODING, writeContent } from './content-bytes.js';
@@ -210,6 +210,18 @@ export class VirtualDisk implements ObservableBlockDevice {
     const epoch = this.epoch;
     const delay = this.drawDelay(this.latency.readMin, this.latency.readMax);
     this.kernel.schedule(delay, this.readLabel, () => this.finishRead(start, count, epoch, done), start);
+  }
+
+  /** The ranges are read together, after one latency, and the request answers once. */
+  readMany(ranges: readonly BlockRange[], done: (result: IoResult<readonly Payload[]>) => void): void {
+    for (let i = 0; i < ranges.length; i++) if (this.refused(ranges[i].start, ranges[i].count, done)) return;
+    if (ranges.length === 0) {
+      this.deliverLater(done, { ok: true, value: [] });
+      return;
+    }
+    const epoch = this.epoch;
+    const delay = this.drawDelay(this.latency.readMin, this.latency.readMax);
+    this.kernel.schedule(delay, this.readLabel, () => this.finishReadMany(ranges, epoch, done), ranges[0].start);
   }
 
   write(start: number, payload: Payload, done: (result: IoResult<void>) => void): void {
@@ -428,15 +440,38 @@ export class VirtualDisk implements ObservableBlockDevice {
       done(OFFLINE);
       return;
     }
-    if (this.latent.size > 0) {
-      for (let block = start; block < start + count; block++) {
-        if (this.latent.has(block)) {
-          done({ ok: false, error: { kind: 'media-error', block } });
-          return;
-        }
+    const latent = this.latentBlockIn(start, count);
+    if (latent !== null) {
+      done({ ok: false, error: { kind: 'media-error', block: latent } });
+      return;
+    }
+    done({ ok: true, value: this.contentOf(start, count) });
+  }
+
+  private finishReadMany(ranges: readonly BlockRange[], epoch: number, done: (result: IoResult<readonly Payload[]>) => void): void {
+    if (!this.online || epoch !== this.epoch) {
+      done(OFFLINE);
+      return;
+    }
+    for (const { start, count } of ranges) {
+      const latent = this.latentBlockIn(start, count);
+      if (latent !== null) {
+        done({ ok: false, error: { kind: 'media-error', block: latent } });
+        return;
       }
     }
-    done({ ok: true, value: this.mode === 'symbolic' ? this.readSymbolic(start, count) : this.readBytes(start, count) });
+    done({ ok: true, value: ranges.map(({ start, count }) => this.contentOf(start, count)) });
+  }
+
+  /** The first block of [start, start + count) with a latent sector error, or null. */
+  private latentBlockIn(start: number, count: number): number | null {
+    if (this.latent.size === 0) return null;
+    for (let block = start; block < start + count; block++) if (this.latent.has(block)) return block;
+    return null;
+  }
+
+  private contentOf(start: number, count: number): SimPayload {
+    return this.mode === 'symbolic' ? this.readSymbolic(start, count) : this.readBytes(start, count);
   }
 
   /** Completes a request's extents in issue order. Failures of any extent (offline, power

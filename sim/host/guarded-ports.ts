@@ -7,6 +7,7 @@
 // ended epoch (only code outside the dead instance can make one) changes nothing; where the
 // port has an error channel it reports the host as down, as a later event.
 import type {
+  BlockRange,
   Clock,
   Cpu,
   Frame,
@@ -182,6 +183,11 @@ export class GuardedBlockDevice implements ObservableBlockDevice {
 
   read(start: number, count: number, done: (result: IoResult<Payload>) => void): void {
     if (live(this.binding)) this.device.read(start, count, guardCallback(this.binding, done));
+    else reportStale(this.binding, done, DEVICE_OFFLINE);
+  }
+
+  readMany(ranges: readonly BlockRange[], done: (result: IoResult<readonly Payload[]>) => void): void {
+    if (live(this.binding)) this.device.readMany(ranges, guardCallback(this.binding, done));
     else reportStale(this.binding, done, DEVICE_OFFLINE);
   }
 

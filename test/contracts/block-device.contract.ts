@@ -195,5 +195,43 @@ export function blockDeviceContract(name: string, makeHarness: () => BlockDevice
       expect([...sums.subarray(0, 3)]).toEqual([a, ...codec.blockChecksums(overlapping)]);
       expect(sums[8]).toBe(codec.blockChecksums(apart)[0]);
     });
+
+    it('reads the ranges of a scatter-gather read as single reads would, with one completion after the call returns', () => {
+      const harness = makeHarness();
+      const { device, codec } = harness;
+      const written = harness.freshPayload(6);
+      device.write(2, written, () => undefined);
+      harness.settle();
+      const ranges = [
+        { start: 4, count: 3 },
+        { start: 0, count: 1 },
+        { start: 2, count: 2 },
+      ];
+      const log: string[] = [];
+      let got: readonly Payload[] = [];
+      const call = tracked<readonly Payload[]>(log, 'readMany', (result) => {
+        expect(result.ok).toBe(true);
+        if (result.ok) got = result.value;
+      });
+      device.readMany(ranges, call.done);
+      call.returned();
+      expect(log).toEqual([]);
+      harness.settle();
+      expect(call.calls()).toBe(1);
+      const sums = readAll(harness);
+      expect(got.map((payload) => [...codec.blockChecksums(payload)])).toEqual(ranges.map(({ start, count }) => [...sums.subarray(start, start + count)]));
+      // No range at all still answers once, later.
+      const empty = tracked<readonly Payload[]>(log, 'readMany-empty', (result) => expect(result).toEqual({ ok: true, value: [] }));
+      device.readMany([], empty.done);
+      empty.returned();
+      harness.settle();
+      expect(empty.calls()).toBe(1);
+      // A range outside the device fails the whole read.
+      const outside = tracked<readonly Payload[]>(log, 'readMany-outside', (result) => expect(result.ok).toBe(false));
+      device.readMany([{ start: 0, count: 1 }, { start: device.blockCount - 1, count: 2 }], outside.done);
+      outside.returned();
+      harness.settle();
+      expect(outside.calls()).toBe(1);
+    });
   });
 }

@@ -27,6 +27,22 @@ function world() {
 const ids = (payload: Payload) => Array.from((payload as SymbolicPayload).ids);
 
 describe('TestDisk', () => {
+  it('reads ranges together as single reads would: the point, the test VM writes, the replica', () => {
+    const { codec, replica, run } = world();
+    const disk = new TestDisk(replica, codec, new Map([[2, SymbolicPayload.filled(5, 1)]]));
+    disk.write(3, SymbolicPayload.sequence(100, 2), () => undefined);
+    run();
+    const results: Array<IoResult<readonly Payload[]>> = [];
+    disk.readMany([{ start: 1, count: 4 }, { start: 9, count: 1 }], (r) => results.push(r));
+    disk.readMany([], (r) => results.push(r));
+    expect(results).toEqual([]); // never re-entrant
+    run();
+    expect(results.map((r) => (r.ok ? r.value.map(ids) : r))).toEqual([[[7, 5, 100, 101], [7]], []]);
+    disk.readMany([{ start: 15, count: 2 }], (r) => results.push(r));
+    run();
+    expect(results[2].ok).toBe(false);
+  });
+
   it('acknowledges the test VM writes as successes, later, and keeps them out of the replica', () => {
     const { codec, replica, run } = world();
     const disk = new TestDisk(replica, codec, new Map([[2, SymbolicPayload.filled(5, 1)]]));

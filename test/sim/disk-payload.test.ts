@@ -189,3 +189,34 @@ describe('SimCodec payload buffer', () => {
     expect(buffer.slice(1, 2).blockCount).toBe(2);
   });
 });
+
+describe('SimCodec digest', () => {
+  const column = () => Array.from({ length: 40 }, (_, i) => 86_400_000_000 + i * 7);
+
+  it('remembers the digest of a long array, equal to that of an equal array digested afresh', () => {
+    const fresh = new SimCodec({ blockSizeBytes: BLOCK });
+    const items = column();
+    const body = { type: 'batch', ats: items };
+    expect(codec.digest(body)).toBe(codec.digest(body));
+    expect(fresh.digest({ type: 'batch', ats: column() })).toBe(codec.digest(body));
+  });
+
+  it('tells apart any change of one element, short or long array, small or large numbers', () => {
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 0, max: 2 ** 40 }), { minLength: 1, maxLength: 40 }), fc.nat(), (values, at) => {
+        const changed = [...values];
+        changed[at % values.length] += 1;
+        expect(codec.digest({ values })).not.toBe(codec.digest({ values: changed }));
+      }),
+    );
+  });
+
+  it('freezes a remembered array, so a message changed after it was sent fails loudly', () => {
+    const items = column();
+    codec.digest({ items });
+    expect(() => items.push(1)).toThrow(TypeError);
+    const short = [1, 2, 3];
+    codec.digest({ short });
+    expect(() => short.push(4)).not.toThrow();
+  });
+});

@@ -4,6 +4,7 @@ import type {
   Frame,
   FsResult,
   HostPorts,
+  BlockRange,
   Extent,
   IoResult,
   ObservableBlockDevice,
@@ -55,6 +56,10 @@ class LoopbackDisk implements ObservableBlockDevice {
 
   read(_start: number, count: number, done: (result: IoResult<Payload>) => void): void {
     this.kernel.schedule(millis(1), 'disk:read', () => done({ ok: true, value: { blockCount: count } }));
+  }
+
+  readMany(ranges: readonly BlockRange[], done: (result: IoResult<readonly Payload[]>) => void): void {
+    this.kernel.schedule(millis(1), 'disk:read-many', () => done({ ok: true, value: ranges.map((r) => ({ blockCount: r.count })) }));
   }
 
   write(start: number, payload: Payload, done: (result: IoResult<void>) => void): void {

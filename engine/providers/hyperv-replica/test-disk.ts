@@ -3,8 +3,9 @@
 // the replica disk, which keeps receiving logs while the test runs. Blocks the replica
 // overwrites during the test are preserved first (ReplicaSession calls `preserve`), the same
 // copy-before-write a recovery point uses.
-import type { BlockDevice, Codec, Extent, IoResult, Payload } from '../../ports.js';
+import type { BlockDevice, BlockRange, Codec, Extent, IoResult, Payload } from '../../ports.js';
 import { join } from '../../data-plane/coalesce.js';
+import { readRangesOneByOne } from '../../data-plane/read-ranges.js';
 
 export class TestDisk implements BlockDevice {
   readonly deviceId: string;
@@ -57,6 +58,10 @@ export class TestDisk implements BlockDevice {
         finish();
       });
     }
+  }
+
+  readMany(ranges: readonly BlockRange[], done: (result: IoResult<readonly Payload[]>) => void): void {
+    readRangesOneByOne(this, ranges, done);
   }
 
   write(start: number, payload: Payload, done: (result: IoResult<void>) => void): void {

@@ -16,7 +16,7 @@
 // host); what was confirmed is on the replica and the journal index, synced. A replica read that
 // fails leaves no undo: the instants before it become unrecoverable (the window moves past it).
 import { assert, type Instant, type ScoutPolicy } from '../../../model/index.js';
-import type { BlockDevice, Codec, Extent, Frame, HostPorts, Hypervisor, ManagedService, Payload, Transport } from '../../ports.js';
+import type { BlockDevice, BlockRange, Codec, Extent, Frame, HostPorts, Hypervisor, ManagedService, Payload, Transport } from '../../ports.js';
 import { TestDisk } from '../hyperv-replica/test-disk.js';
 import { open, seal } from '../../data-plane/envelope.js';
 import { readStates } from '../../data-plane/persisted-states.js';
@@ -345,18 +345,26 @@ export class MasterTargetService implements ManagedService {
     if (writes.first === writes.end || plantedBugs.has('scout-skip-retention-undo')) return done(null);
     const runs = blocksTouched(writes);
     const runPayloads: Payload[] = new Array(runs.keys.length);
+    // Runs are in (disk, block) order: one scatter-gather read per disk touched.
+    const reads: Array<{ disk: number; firstRun: number; ranges: BlockRange[] }> = [];
+    for (let r = 0; r < runs.keys.length; r++) {
+      const disk = diskOfKey(runs.keys[r]);
+      let read = reads[reads.length - 1];
+      if (read === undefined || read.disk !== disk) reads.push((read = { disk, firstRun: r, ranges: [] }));
+      read.ranges.push({ start: blockOfKey(runs.keys[r]), count: runs.counts[r] });
+    }
     let failed = false;
-    const arrived = join(runs.keys.length, () => {
+    const arrived = join(reads.length, () => {
       if (failed) {
         this.ports.tracer.mark('mt-undo-read-failed');
         return done(null);
       }
       done(undoOf(this.ports.codec, writes, runs, runPayloads));
     });
-    for (let r = 0; r < runs.keys.length; r++) {
-      pair.devices[diskOfKey(runs.keys[r])].read(blockOfKey(runs.keys[r]), runs.counts[r], (result) => {
+    for (const { disk, firstRun, ranges } of reads) {
+      pair.devices[disk].readMany(ranges, (result) => {
         if (!result.ok) failed = true;
-        else runPayloads[r] = result.value;
+        else for (let i = 0; i < result.value.length; i++) runPayloads[firstRun + i] = result.value[i];
         arrived();
       });
     }
