@@ -13,6 +13,9 @@ export class KernelClock implements Clock {
   private nextTimer = 1;
   private skewMicros = 0;
   private readonly labelPrefix: string;
+  /** The kernel's label id of each timer label used so far (a string concatenation and a
+   *  lookup per timer was a visible cost of a day's benchmark). */
+  private readonly labelIds = new Map<string, number>();
 
   constructor(
     private readonly kernel: Kernel,
@@ -37,7 +40,12 @@ export class KernelClock implements Clock {
 
   setTimer(after: Duration, label: string, fire: () => void): TimerId {
     const id = this.nextTimer++;
-    const handle = this.kernel.schedule(after, this.labelPrefix + label, () => {
+    let labelId = this.labelIds.get(label);
+    if (labelId === undefined) {
+      labelId = this.kernel.labelId(this.labelPrefix + label);
+      this.labelIds.set(label, labelId);
+    }
+    const handle = this.kernel.schedule(after, labelId, () => {
       this.timers.delete(id);
       fire();
     });

@@ -1,11 +1,12 @@
 // The day both provider benchmarks simulate (hyperv-day-100, scout-day-200): replication is
 // established before the guests write (every pair adopted in sync), the guests run for a day, and
 // the replicas are checked against the oracle at the end; the whole is timed, and the figures
-// DESIGN.md section 6 names are reported with the provider's own.
+// DESIGN.md section 6 names are reported with the provider's own, and with the machine reference
+// measured just before (referenceSeconds; wallInReferences is the wall time in those units).
 import { days, type Instant } from '../../model/index.js';
 import type { World } from '../../sim/index.js';
 import type { Figures } from './benchmark.js';
-import { peakRssMiB, significant, timed } from './measure.js';
+import { machineReferenceSeconds, peakRssMiB, significant, timed } from './measure.js';
 
 interface DayLab {
   readonly world: World;
@@ -23,6 +24,7 @@ export interface SteadyDay<R> {
 
 export function steadyDay<L extends DayLab, R extends { readonly mismatched: number }>(lab: L, checkReplicas: (lab: L) => R): SteadyDay<R> {
   const horizon = days(1) as number as Instant;
+  const referenceSeconds = machineReferenceSeconds();
   const { seconds, result } = timed(() => {
     for (const vm of lab.vms) lab.controller.adoptInSync(vm.vmId, () => undefined);
     lab.world.run(1_000_000 as Instant);
@@ -40,6 +42,8 @@ export function steadyDay<L extends DayLab, R extends { readonly mismatched: num
     dataLossWrites: result.mismatched,
     vms: lab.vms.length,
     churnTerabytes: significant(churnBytes / 1e12),
+    referenceSeconds: significant(referenceSeconds),
+    wallInReferences: significant(seconds / referenceSeconds),
   };
   return { figures, check: result, churnBytes };
 }

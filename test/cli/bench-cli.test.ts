@@ -43,6 +43,21 @@ describe.concurrent('lab bench', () => {
     expect(Math.abs((figures.meanWait as number) - 9)).toBeLessThan(0.9);
   });
 
+  it('reports the day benchmarks with their oracle check, event count and the machine reference of the same run', async () => {
+    const { status, stdout } = await lab(['bench', 'hyperv-day-100', 'scout-day-200', '--json'], '0.02');
+    expect(status).toBe(0);
+    const { benchmarks } = JSON.parse(stdout) as { benchmarks: Record<string, Record<string, number>> };
+    for (const name of ['hyperv-day-100', 'scout-day-200']) {
+      const figures = benchmarks[name];
+      expect(figures.dataLossWrites, name).toBe(0);
+      expect(figures.replicasChecked, name).toBe(figures.vms);
+      expect(figures.events, name).toBeGreaterThan(10_000);
+      expect(figures.simulatedSeconds, name).toBe(86_400);
+      expect(figures.referenceSeconds, name).toBeGreaterThan(0);
+      expect(figures.wallInReferences, name).toBeCloseTo(figures.wallSeconds / figures.referenceSeconds, 1);
+    }
+  });
+
   it('prints a readable table without --json', async () => {
     const { status, stdout } = await lab(['bench', '--repeat', '1'], '0.01');
     expect(status).toBe(0);
