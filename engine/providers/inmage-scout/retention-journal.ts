@@ -129,10 +129,21 @@ export class RetentionJournal {
     this.stats.entriesAppended++;
   }
 
-  /** Re-adds an entry read back from the durable index after a restart (in allocation order). */
+  /** Re-adds an entry read back from the durable index after a restart (in allocation order).
+   *  The index holds every entry ever written: where the ring wrapped over older entries when
+   *  this one was allocated, those were purged then, and are purged again now (the overlapped
+   *  entries are always the oldest: the ring allocates right after its newest entry). */
   restore(pair: number, disk: number, start: number, count: number, at: Instant, offset: number): void {
+    assert(offset >= 0 && offset + count <= this.capacityBlocks, `retention journal: a restored entry [${offset}, +${count}) runs off the volume`);
+    while (this.size > 0 && this.oldestOverlaps(offset, count)) this.purgeOldest('space');
     this.append(pair, disk, start, count, at, offset);
     this.next = offset + count;
+  }
+
+  private oldestOverlaps(offset: number, count: number): boolean {
+    const oldest = this.chunks[0];
+    const from = oldest.offsets[this.head];
+    return offset < from + oldest.counts[this.head] && from < offset + count;
   }
 
   /** Expires entries older than `before` from the oldest end (per-pair windows decide). */
