@@ -151,7 +151,7 @@ class RunBuilder {
   private readonly runs: Run[] = [];
   private runStartKey = -2;
   private previousKey = -2;
-  private parts: Payload[] = [];
+  private readonly parts: Payload[] = [];
   private pieceSource = -1;
   private pieceOffset = 0;
   private pieceLength = 0;
@@ -196,7 +196,7 @@ class RunBuilder {
     if (this.parts.length === 0) return;
     const disk = Math.floor(this.runStartKey / DISK_STRIDE);
     this.runs.push({ disk, start: this.runStartKey - disk * DISK_STRIDE, payload: this.parts.length === 1 ? this.parts[0] : this.codec.concat(this.parts) });
-    this.parts = [];
+    this.parts.length = 0; // concat copied the parts: the array is reused for the next run
   }
 }
 

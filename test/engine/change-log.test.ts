@@ -70,4 +70,18 @@ describe('ChangeLog', () => {
     expect(() => recordsOf(codec, { disks: [0], starts: [0], counts: [1], content })).toThrow(/no content beyond/);
     expect(() => recordsOf(codec, { disks: [0, 1], starts: [0], counts: [1], content })).toThrow(/one disk, start and count/);
   });
+
+  it('reuses the columns of a released log: the next log starts empty and grows past the first capacity', () => {
+    const first = new ChangeLog(7, 0 as Instant);
+    for (let i = 0; i < 200; i++) first.append(codec, i % 3, 1000 + i, blocks(1));
+    const spare = first.release();
+    expect(() => first.append(codec, 0, 0, blocks(1))).toThrow(/log 7 was released/);
+    const next = new ChangeLog(8, 0 as Instant, spare);
+    expect(next.recordCount).toBe(0);
+    for (let i = 0; i < 150; i++) next.append(codec, 2, i, blocks(1));
+    const [chunk] = next.chunks(1 << 30);
+    expect(chunk.records.disks).toEqual(Array(150).fill(2));
+    expect(chunk.records.starts).toEqual(Array.from({ length: 150 }, (_, i) => i));
+    expect(next.records(codec)).toHaveLength(150);
+  });
 });

@@ -13,34 +13,83 @@ import type { LogRecords, WireRecord } from './messages.js';
 /** Per-record header in the .hrl file (disk, offset, length, checksum). */
 export const LOG_RECORD_HEADER_BYTES = 64;
 
-export class ChangeLog {
-  private readonly disks: number[] = [];
-  private readonly starts: number[] = [];
-  private readonly counts: number[] = [];
+/** The numeric columns of a log's records, in typed arrays grown by doubling. A primary hands
+ *  the columns of a log its replica has applied to the next log it opens (ChangeLog.release),
+ *  so in the steady state recording a write allocates nothing the garbage collector sees; the
+ *  wire gets copies (chunks), never these arrays. */
+export class LogColumns {
+  disks = new Uint8Array(COLUMNS_INITIAL);
+  starts = new Float64Array(COLUMNS_INITIAL);
+  counts = new Uint32Array(COLUMNS_INITIAL);
   /** Bytes of each record's content, raw and as compression would make it. */
-  private readonly sizes: number[] = [];
-  private readonly compressedSizes: number[] = [];
+  sizes = new Float64Array(COLUMNS_INITIAL);
+  compressedSizes = new Float64Array(COLUMNS_INITIAL);
+  length = 0;
+
+  push(disk: number, start: number, count: number, size: number, compressedSize: number): void {
+    if (!(disk >= 0 && disk < 256 && Number.isInteger(disk))) assert(false, `log columns: disk ${disk} is not a disk index`);
+    if (this.length === this.disks.length) this.grow();
+    const i = this.length++;
+    this.disks[i] = disk;
+    this.starts[i] = start;
+    this.counts[i] = count;
+    this.sizes[i] = size;
+    this.compressedSizes[i] = compressedSize;
+  }
+
+  private grow(): void {
+    const capacity = this.disks.length * 2;
+    this.disks = grown(this.disks, new Uint8Array(capacity));
+    this.starts = grown(this.starts, new Float64Array(capacity));
+    this.counts = grown(this.counts, new Uint32Array(capacity));
+    this.sizes = grown(this.sizes, new Float64Array(capacity));
+    this.compressedSizes = grown(this.compressedSizes, new Float64Array(capacity));
+  }
+}
+
+const COLUMNS_INITIAL = 64;
+
+function grown<T extends Uint8Array | Uint32Array | Float64Array>(from: T, to: T): T {
+  to.set(from);
+  return to;
+}
+
+export class ChangeLog {
+  private columnsStore: LogColumns | null;
   private content: PayloadBuffer | null = null;
   private bytes = 0;
   cutAt: Instant | null = null;
   appConsistent = false;
 
+  /** `recycled`: the columns of a log that is done with them (see release), or fresh ones. */
   constructor(
     readonly seq: number,
     readonly openedAt: Instant,
-  ) {}
+    recycled: LogColumns | null = null,
+  ) {
+    this.columnsStore = recycled ?? new LogColumns();
+    this.columnsStore.length = 0;
+  }
 
   append(codec: Codec, disk: number, start: number, payload: Payload): void {
     assert(this.cutAt === null, `log ${this.seq} is closed`);
     this.content ??= codec.buffer();
     this.content.append(payload);
     const size = codec.sizeBytes(payload);
-    this.disks.push(disk);
-    this.starts.push(start);
-    this.counts.push(payload.blockCount);
-    this.sizes.push(size);
-    this.compressedSizes.push(codec.compressedSizeBytes(payload));
+    this.store.push(disk, start, payload.blockCount, size, codec.compressedSizeBytes(payload));
     this.bytes += LOG_RECORD_HEADER_BYTES + size;
+  }
+
+  /** Gives up the log's columns for the next log to reuse: the log must not be used after. */
+  release(): LogColumns {
+    const columns = this.store;
+    this.columnsStore = null;
+    return columns;
+  }
+
+  private get store(): LogColumns {
+    assert(this.columnsStore !== null, `log ${this.seq} was released`);
+    return this.columnsStore;
   }
 
   close(at: Instant, appConsistent: boolean): void {
@@ -50,12 +99,12 @@ export class ChangeLog {
   }
 
   get recordCount(): number {
-    return this.disks.length;
+    return this.store.length;
   }
 
   /** The records as objects (for inspection; the wire carries columns). */
   records(codec: Codec): WireRecord[] {
-    return recordsOf(codec, this.columns(0, this.disks.length, 0, this.content?.blockCount ?? 0).records);
+    return recordsOf(codec, this.columns(0, this.recordCount, 0, this.content?.blockCount ?? 0).records);
   }
 
   get sizeBytes(): number {
@@ -74,8 +123,9 @@ export class ChangeLog {
     let firstBlock = 0;
     let size = 0;
     let blocks = 0;
-    for (let i = 0; i < this.disks.length; i++) {
-      const recordBytes = LOG_RECORD_HEADER_BYTES + this.sizes[i];
+    const { sizes, counts } = this.store;
+    for (let i = 0; i < this.recordCount; i++) {
+      const recordBytes = LOG_RECORD_HEADER_BYTES + sizes[i];
       if (size > 0 && size + recordBytes > bytesMax) {
         chunks.push(this.columns(first, i, firstBlock, blocks));
         first = i;
@@ -84,24 +134,25 @@ export class ChangeLog {
         blocks = 0;
       }
       size += recordBytes;
-      blocks += this.counts[i];
+      blocks += counts[i];
     }
-    chunks.push(this.columns(first, this.disks.length, firstBlock, blocks));
+    chunks.push(this.columns(first, this.recordCount, firstBlock, blocks));
     return chunks;
   }
 
   /** Records [first, end) and their `blocks` blocks of content from `firstBlock`. */
   private columns(first: number, end: number, firstBlock: number, blocks: number): PackedChunk {
+    const columns = this.store;
     let rawBytes = 0;
     let compressedBytes = 0;
     for (let i = first; i < end; i++) {
-      rawBytes += this.sizes[i];
-      compressedBytes += this.compressedSizes[i];
+      rawBytes += columns.sizes[i];
+      compressedBytes += columns.compressedSizes[i];
     }
     const records: LogRecords = {
-      disks: this.disks.slice(first, end),
-      starts: this.starts.slice(first, end),
-      counts: this.counts.slice(first, end),
+      disks: Array.from(columns.disks.subarray(first, end)),
+      starts: Array.from(columns.starts.subarray(first, end)),
+      counts: Array.from(columns.counts.subarray(first, end)),
       content: this.content === null ? null : this.content.slice(firstBlock, blocks),
     };
     return { records, rawBytes, compressedBytes };

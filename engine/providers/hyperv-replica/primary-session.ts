@@ -8,7 +8,7 @@ import type { Payload, TimerId } from '../../ports.js';
 import { Retransmitter } from '../../data-plane/retransmitter.js';
 import { plantedBugs } from '../../planted-bugs.js';
 import { BulkCopy } from './bulk-copy.js';
-import { ChangeLog } from './change-log.js';
+import { ChangeLog, type LogColumns } from './change-log.js';
 import { CycleWindow, evaluateHealth, type Health } from './health.js';
 import type { HvrMessage } from './messages.js';
 import type { PersistedSession, SessionConfig, SessionContext } from './session-context.js';
@@ -57,6 +57,8 @@ export class PrimarySession {
   private phase: PrimaryPhase = 'initial-replication';
   private phaseBeforePause: PrimaryPhase = 'replicating';
   private current: ChangeLog | null = null;
+  /** The columns of the last log the replica applied, for the next log to reuse. */
+  private spareColumns: LogColumns | null = null;
   private shipping: Shipping | null = null;
   private nextSeq = 1;
   private generation = 0;
@@ -247,7 +249,8 @@ export class PrimarySession {
     const log = this.current;
     assert(log !== null && this.shipping === null, 'closeAndShip: nothing to close or a log is in flight');
     log.close(this.ctx.ports.clock.now(), appConsistent);
-    this.current = new ChangeLog(this.nextSeq++, this.ctx.ports.clock.now());
+    this.current = new ChangeLog(this.nextSeq++, this.ctx.ports.clock.now(), this.spareColumns);
+    this.spareColumns = null;
     this.ship(log);
   }
 
@@ -312,6 +315,7 @@ export class PrimarySession {
       this.rateBytesPerSecond = Math.max(1024, 0.7 * this.rateBytesPerSecond + 0.3 * measured);
     }
     this.shipping = null;
+    this.spareColumns = shipping.log.release();
     this.sendFailures = 0;
     this.lastSyncedAt = this.ctx.ports.clock.now();
     this.stats.logsShipped++;
