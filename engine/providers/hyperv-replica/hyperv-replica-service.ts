@@ -22,6 +22,7 @@ type Session = PrimarySession | ReplicaSession;
 
 export class HyperVReplicaService implements ManagedService {
   private readonly sessions = new Map<string, Session>();
+  private readonly configJson = new WeakMap<SessionConfig, string>();
   private readonly transport: Transport;
   private booted = false;
   private readonly waitingForBoot: Array<() => void> = [];
@@ -236,10 +237,23 @@ export class HyperVReplicaService implements ManagedService {
 
   private write(state: PersistedSession, done: (ok: boolean) => void): void {
     const path = this.statePath(state.config.vmId);
-    this.ports.fs.writeFile(path, encoder.encode(JSON.stringify(state)), (written) => {
+    this.ports.fs.writeFile(path, encoder.encode(this.serialise(state)), (written) => {
       if (!written.ok) return done(false);
       this.ports.fs.sync(path, (synced) => done(synced.ok));
     });
+  }
+
+  /** JSON of a session state. A replica writes its state twice per applied log; the session's
+   *  config (the larger part, and fixed for the session's life) is serialised once. */
+  private serialise(state: PersistedSession): string {
+    let config = this.configJson.get(state.config);
+    if (config === undefined) {
+      config = JSON.stringify(state.config);
+      this.configJson.set(state.config, config);
+    }
+    const { config: _config, ...rest } = state;
+    const progress = JSON.stringify(rest);
+    return progress === '{}' ? `{"config":${config}}` : `{"config":${config},${progress.slice(1)}`;
   }
 
   private statePath(vmId: string): string {
