@@ -31,15 +31,49 @@ export interface PackedWrites {
 const DISK_STRIDE = 2 ** 32;
 
 /** The writes to coalesce, whatever their form: write w's content is blocks
- *  [sourceOffsets[w], + counts[w]) of sources[sourceOf[w]]. */
-interface Writes {
-  readonly disks: number[];
-  readonly starts: number[];
-  readonly counts: number[];
-  readonly sources: Payload[];
-  readonly sourceOf: number[];
-  readonly sourceOffsets: number[];
+ *  [sourceOffsets[w], + counts[w]) of sources[sourceOf[w]]. Typed arrays grown by doubling and
+ *  reused between calls, like `scratch` below. */
+class Writes {
+  disks = new Float64Array(256);
+  starts = new Float64Array(256);
+  counts = new Float64Array(256);
+  sourceOf = new Uint32Array(256);
+  sourceOffsets = new Float64Array(256);
+  sources: Payload[] = [];
+  length = 0;
+
+  reset(): this {
+    this.length = 0;
+    this.sources = [];
+    return this;
+  }
+
+  push(disk: number, start: number, count: number, source: number, sourceOffset: number): void {
+    if (this.length === this.disks.length) this.grow();
+    const w = this.length++;
+    this.disks[w] = disk;
+    this.starts[w] = start;
+    this.counts[w] = count;
+    this.sourceOf[w] = source;
+    this.sourceOffsets[w] = sourceOffset;
+  }
+
+  private grow(): void {
+    const capacity = this.disks.length * 2;
+    this.disks = grown(this.disks, new Float64Array(capacity));
+    this.starts = grown(this.starts, new Float64Array(capacity));
+    this.counts = grown(this.counts, new Float64Array(capacity));
+    this.sourceOf = grown(this.sourceOf, new Uint32Array(capacity));
+    this.sourceOffsets = grown(this.sourceOffsets, new Float64Array(capacity));
+  }
 }
+
+function grown<T extends Float64Array | Uint32Array>(from: T, to: T): T {
+  to.set(from);
+  return to;
+}
+
+const reusedWrites = new Writes();
 
 /** Every block of every write as one number, (disk, block) above and the write's index below,
  *  so that a plain numeric sort orders blocks and, within a block, writes. Reused between calls
@@ -50,23 +84,13 @@ let scratch = new Float64Array(1024);
 export function coalesce(codec: Codec, writes: readonly BlockWrite[]): Run[] {
   if (writes.length === 0) return [];
   if (writes.length === 1) return [writes[0]];
-  const columns: Writes = { disks: [], starts: [], counts: [], sources: [], sourceOf: [], sourceOffsets: [] };
-  for (let w = 0; w < writes.length; w++) {
-    const { disk, start, payload } = writes[w];
-    columns.disks.push(disk);
-    columns.starts.push(start);
-    columns.counts.push(payload.blockCount);
-    columns.sources.push(payload);
-    columns.sourceOf.push(w);
-    columns.sourceOffsets.push(0);
-  }
-  return coalesceColumns(codec, columns);
+  return coalesceColumns(codec, toColumns(writes));
 }
 
 /** coalesce of packed groups of writes, in order (the chunks of one log). Contiguous blocks
  *  taken from one group's content become one slice of it, not a concatenation. */
 export function coalescePacked(codec: Codec, groups: readonly PackedWrites[]): Run[] {
-  const columns: Writes = { disks: [], starts: [], counts: [], sources: [], sourceOf: [], sourceOffsets: [] };
+  const columns = reusedWrites.reset();
   for (const { disks, starts, counts, content } of groups) {
     assert(disks.length === starts.length && disks.length === counts.length, 'packed writes: one disk, start and count per write');
     if (disks.length === 0) continue;
@@ -75,21 +99,17 @@ export function coalescePacked(codec: Codec, groups: readonly PackedWrites[]): R
     columns.sources.push(content);
     let offset = 0;
     for (let i = 0; i < disks.length; i++) {
-      columns.disks.push(disks[i]);
-      columns.starts.push(starts[i]);
-      columns.counts.push(counts[i]);
-      columns.sourceOf.push(source);
-      columns.sourceOffsets.push(offset);
+      columns.push(disks[i], starts[i], counts[i], source, offset);
       offset += counts[i];
     }
     assert(offset === content.blockCount, 'packed writes: the content holds exactly the blocks of the writes');
   }
-  if (columns.disks.length === 0) return [];
+  if (columns.length === 0) return [];
   return coalesceColumns(codec, columns);
 }
 
 function coalesceColumns(codec: Codec, writes: Writes): Run[] {
-  const count = writes.disks.length;
+  const count = writes.length;
   const indexScale = 2 ** Math.ceil(Math.log2(Math.max(2, count)));
   let blocks = 0;
   let keyMax = 0;
@@ -125,7 +145,7 @@ export function coalesceByMap(codec: Codec, writes: readonly BlockWrite[]): Run[
 
 function coalesceColumnsByMap(codec: Codec, columns: Writes): Run[] {
   const owner = new Map<number, number>();
-  for (let w = 0; w < columns.disks.length; w++) {
+  for (let w = 0; w < columns.length; w++) {
     const base = columns.disks[w] * DISK_STRIDE + columns.starts[w];
     for (let i = 0; i < columns.counts[w]; i++) owner.set(base + i, w);
   }
@@ -135,14 +155,13 @@ function coalesceColumnsByMap(codec: Codec, columns: Writes): Run[] {
 }
 
 function toColumns(writes: readonly BlockWrite[]): Writes {
-  return {
-    disks: writes.map((w) => w.disk),
-    starts: writes.map((w) => w.start),
-    counts: writes.map((w) => w.payload.blockCount),
-    sources: writes.map((w) => w.payload),
-    sourceOf: writes.map((_, w) => w),
-    sourceOffsets: writes.map(() => 0),
-  };
+  const columns = reusedWrites.reset();
+  for (let w = 0; w < writes.length; w++) {
+    const { disk, start, payload } = writes[w];
+    columns.sources.push(payload);
+    columns.push(disk, start, payload.blockCount, w, 0);
+  }
+  return columns;
 }
 
 /** Turns (block key, winning write) pairs, in ascending key order, into runs: contiguous blocks

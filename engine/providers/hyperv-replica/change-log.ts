@@ -49,6 +49,14 @@ export class LogColumns {
 
 const COLUMNS_INITIAL = 64;
 
+/** Elements [first, end) as a plain array (what the wire carries; Array.from on a typed array
+ *  view was a visible cost). */
+function numbersOf(column: Uint8Array | Uint32Array | Float64Array, first: number, end: number): number[] {
+  const numbers: number[] = [];
+  for (let i = first; i < end; i++) numbers.push(column[i]);
+  return numbers;
+}
+
 function grown<T extends Uint8Array | Uint32Array | Float64Array>(from: T, to: T): T {
   to.set(from);
   return to;
@@ -150,9 +158,9 @@ export class ChangeLog {
       compressedBytes += columns.compressedSizes[i];
     }
     const records: LogRecords = {
-      disks: Array.from(columns.disks.subarray(first, end)),
-      starts: Array.from(columns.starts.subarray(first, end)),
-      counts: Array.from(columns.counts.subarray(first, end)),
+      disks: numbersOf(columns.disks, first, end),
+      starts: numbersOf(columns.starts, first, end),
+      counts: numbersOf(columns.counts, first, end),
       content: this.content === null ? null : this.content.slice(firstBlock, blocks),
     };
     return { records, rawBytes, compressedBytes };
