@@ -149,7 +149,8 @@ export type FsResult<T> = { readonly ok: true; readonly value: T } | { readonly 
 export interface HostFs {
   /** Appends `data` to `path` (created if missing). Volatile until `sync`. */
   append(path: string, data: Uint8Array, done: (result: FsResult<void>) => void): void;
-  /** Replaces the whole content of `path`. Volatile until `sync`. */
+  /** Replaces the whole content of `path`. Volatile until `sync`. `data` is handed over: the
+   *  caller must not change it afterwards (the file system may keep it as the file's content). */
   writeFile(path: string, data: Uint8Array, done: (result: FsResult<void>) => void): void;
   readFile(path: string, done: (result: FsResult<Uint8Array>) => void): void;
   /** Makes every completed append/write of `path` durable. */

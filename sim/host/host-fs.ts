@@ -272,7 +272,7 @@ export class SimHostFs implements HostFs {
       if (!created.ok) return created;
       this.fs.writeFileSync(path, data);
       created.value.length = data.length;
-      created.value.whole = data.slice();
+      created.value.whole = data; // handed over by the caller (HostFs.writeFile)
     } else {
       // Keep the durable content aside before the volatile content stops extending it.
       if (file.durable && file.snapshot === null) file.snapshot = file.whole !== null ? file.whole.subarray(0, file.durableLength) : this.readBytes(path).slice(0, file.durableLength);
@@ -282,7 +282,7 @@ export class SimHostFs implements HostFs {
       this.fs.writeSync(fd, data, 0, data.length, 0);
       if (data.length < file.length) this.fs.ftruncateSync(fd, data.length);
       file.length = data.length;
-      file.whole = data.slice();
+      file.whole = data;
     }
     this.usedBytes += data.length - oldLength;
     return OK_VOID;

@@ -18,11 +18,17 @@ import type { PersistedSession, SessionConfig, SessionContext } from './session-
 const STATE_DIR = '/hvr';
 const encoder = new TextEncoder();
 
+function isAscii(text: string): boolean {
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) > 0x7f) return false;
+  return true;
+}
+
 type Session = PrimarySession | ReplicaSession;
 
 export class HyperVReplicaService implements ManagedService {
   private readonly sessions = new Map<string, Session>();
-  private readonly configJson = new WeakMap<SessionConfig, string>();
+  /** `{"config":<the config's JSON>,` of each session config, encoded. */
+  private readonly configJson = new WeakMap<SessionConfig, Uint8Array>();
   private readonly transport: Transport;
   private booted = false;
   private readonly waitingForBoot: Array<() => void> = [];
@@ -237,23 +243,28 @@ export class HyperVReplicaService implements ManagedService {
 
   private write(state: PersistedSession, done: (ok: boolean) => void): void {
     const path = this.statePath(state.config.vmId);
-    this.ports.fs.writeFile(path, encoder.encode(this.serialise(state)), (written) => {
+    this.ports.fs.writeFile(path, this.serialise(state), (written) => {
       if (!written.ok) return done(false);
       this.ports.fs.sync(path, (synced) => done(synced.ok));
     });
   }
 
-  /** JSON of a session state. A replica writes its state twice per applied log; the session's
-   *  config (the larger part, and fixed for the session's life) is serialised once. */
-  private serialise(state: PersistedSession): string {
-    let config = this.configJson.get(state.config);
-    if (config === undefined) {
-      config = JSON.stringify(state.config);
-      this.configJson.set(state.config, config);
+  /** JSON of a session state, as UTF-8. A replica writes its state twice per applied log: the
+   *  session's config (the larger part, fixed for the session's life) is serialised and encoded
+   *  once, and the rest (numbers, flags, short ASCII words) is copied in byte by byte. */
+  private serialise(state: PersistedSession): Uint8Array {
+    let head = this.configJson.get(state.config);
+    if (head === undefined) {
+      head = encoder.encode(`{"config":${JSON.stringify(state.config)},`);
+      this.configJson.set(state.config, head);
     }
     const { config: _config, ...rest } = state;
-    const progress = JSON.stringify(rest);
-    return progress === '{}' ? `{"config":${config}}` : `{"config":${config},${progress.slice(1)}`;
+    const progress = JSON.stringify(rest).slice(1); // without its opening brace
+    if (progress === '}' || !isAscii(progress)) return encoder.encode(JSON.stringify(state));
+    const bytes = new Uint8Array(head.length + progress.length);
+    bytes.set(head);
+    for (let i = 0; i < progress.length; i++) bytes[head.length + i] = progress.charCodeAt(i);
+    return bytes;
   }
 
   private statePath(vmId: string): string {
