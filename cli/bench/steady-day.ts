@@ -31,14 +31,16 @@ export function steadyDay<L extends DayLab, R extends { readonly mismatched: num
     lab.world.run(horizon);
     return checkReplicas(lab);
   });
-  // After the day, so that its 64 MiB of scratch memory does not change how the day runs.
+  // The day's peak memory, then the reference: after the day, so that its 64 MiB of scratch
+  // memory changes neither how the day runs nor its peak.
+  const dayPeakRssMiB = peakRssMiB();
   const referenceSeconds = machineReferenceSeconds();
   const churnBytes = [...lab.world.guests.values()].reduce((sum, g) => sum + (g.generator?.statistics().bytesIssued ?? 0), 0);
   const figures: Figures = {
     wallSeconds: significant(seconds),
     simulatedSeconds: horizon / 1e6,
     events: lab.world.kernel.eventCount,
-    peakRssMiB: peakRssMiB(),
+    peakRssMiB: dayPeakRssMiB,
     simulatedToWall: significant(horizon / 1e6 / seconds),
     dataLossWrites: result.mismatched,
     vms: lab.vms.length,
