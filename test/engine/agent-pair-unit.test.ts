@@ -3,8 +3,9 @@
 // initial resync compares regions and ships only the blocks the master target reports
 // different, and answers that belong to another generation of the stream are ignored.
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_SCOUT_POLICY, MiB, millis, seconds, type Instant } from '../../model/index.js';
-import { Kernel, KernelClock, RandomStream, RunTracer, SimCodec, SimCpu, SimHostFs, VirtualDisk } from '../../sim/index.js';
+import { DEFAULT_SCOUT_POLICY, seconds, type Instant } from '../../model/index.js';
+import { RandomStream, VirtualDisk } from '../../sim/index.js';
+import { UNIT_DISK_LATENCY, unitHost } from './unit-host.js';
 import { AgentPair, REGION_BYTES, type AgentPairContext } from '../../engine/providers/inmage-scout/agent-pair.js';
 import type { ScoutMessage, StreamBatch } from '../../engine/providers/inmage-scout/messages.js';
 import { recordsOf } from '../../engine/providers/inmage-scout/batch-records.js';
@@ -14,23 +15,11 @@ const BLOCK = 4096;
 const REGION_BLOCKS = REGION_BYTES / BLOCK;
 
 function agentHost() {
-  const kernel = new Kernel();
-  const clock = new KernelClock(kernel, 'esx-a1');
-  const tracer = new RunTracer(() => kernel.now(), false);
-  const codec = new SimCodec({ blockSizeBytes: BLOCK });
-  const latency = { readMin: millis(1), readMax: millis(1), writeMin: millis(1), writeMax: millis(1), flush: millis(1) };
+  const { kernel, tracer, codec, refuse, basePorts } = unitHost('esx-a1', BLOCK, 'the agent pair');
+  const latency = UNIT_DISK_LATENCY;
   const disk = new VirtualDisk({ deviceId: 'vm1-disk0', blockSizeBytes: BLOCK, blockCount: 2 * REGION_BLOCKS, mode: 'symbolic', writeCache: false, latency, baseImage: { blocks: 2 * REGION_BLOCKS, writeId: 9 }, kernel, random: new RandomStream('disk') });
-  const refuse = (): never => {
-    throw new Error('not used by the agent pair');
-  };
   const ports: HostPorts = {
-    hostId: 'esx-a1',
-    clock,
-    entropy: new RandomStream('esx-a1'),
-    tracer: tracer.forActor('esx-a1'),
-    codec,
-    fs: new SimHostFs(kernel, 'esx-a1', { capacityBytes: MiB }),
-    cpu: new SimCpu(kernel, 'esx-a1', { cores: 1 }),
+    ...basePorts,
     transport: refuse,
     device: (id) => (id === disk.deviceId ? disk : refuse()),
   };

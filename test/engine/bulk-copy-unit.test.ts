@@ -2,8 +2,9 @@
 // block, a block-compare resync only the differing ones, and an unreadable chunk is read again
 // until it can be copied (a latent sector error rewritten meanwhile).
 import { describe, expect, it } from 'vitest';
-import { MiB, millis, seconds, type Instant } from '../../model/index.js';
-import { Kernel, KernelClock, RandomStream, RunTracer, SimCodec, SimCpu, SimHostFs, SymbolicPayload, VirtualDisk } from '../../sim/index.js';
+import { seconds, type Instant } from '../../model/index.js';
+import { RandomStream, SymbolicPayload, VirtualDisk } from '../../sim/index.js';
+import { UNIT_DISK_LATENCY, unitHost } from './unit-host.js';
 import { BULK_CHUNK_BYTES_MAX, BULK_REREAD_DELAY, BULK_WINDOW_MAX, BulkCopy, runsOf, type MediaContents } from '../../engine/providers/hyperv-replica/bulk-copy.js';
 import { Retransmitter } from '../../engine/data-plane/retransmitter.js';
 import type { HvrMessage } from '../../engine/providers/hyperv-replica/messages.js';
@@ -13,26 +14,14 @@ import type { HyperVHostPorts } from '../../engine/index.js';
 const BLOCK = 4096;
 
 function bulkHost(mode: 'full' | 'compare' | 'media', blocksPerDisk = 8) {
-  const kernel = new Kernel();
-  const clock = new KernelClock(kernel, 'hv-a1');
-  const tracer = new RunTracer(() => kernel.now(), false);
-  const codec = new SimCodec({ blockSizeBytes: BLOCK });
-  const latency = { readMin: millis(1), readMax: millis(1), writeMin: millis(1), writeMax: millis(1), flush: millis(1) };
+  const { kernel, clock, tracer, refuse, basePorts } = unitHost('hv-a1', BLOCK, 'the bulk copy');
+  const latency = UNIT_DISK_LATENCY;
   const disks = [0, 1].map(
     (d) => new VirtualDisk({ deviceId: `vm1-disk${d}`, blockSizeBytes: BLOCK, blockCount: blocksPerDisk, mode: 'symbolic', writeCache: false, latency, baseImage: { blocks: blocksPerDisk, writeId: 10 + d }, kernel, random: new RandomStream(`disk${d}`) }),
   );
-  const refuse = (): never => {
-    throw new Error('not used by the bulk copy');
-  };
   const shipped: Array<{ toHost: string; label: string; contents: MediaContents; delay: number }> = [];
   const ports = {
-    hostId: 'hv-a1',
-    clock,
-    entropy: new RandomStream('hv-a1'),
-    tracer: tracer.forActor('hv-a1'),
-    codec,
-    fs: new SimHostFs(kernel, 'hv-a1', { capacityBytes: MiB }),
-    cpu: new SimCpu(kernel, 'hv-a1', { cores: 1 }),
+    ...basePorts,
     transport: refuse,
     device: refuse,
     hypervisor: { isRunning: refuse, isGuestWriting: refuse, shutdown: refuse, start: refuse, quiesce: refuse, thaw: refuse, diskIds: refuse, startTestVm: refuse, deleteTestVm: refuse },

@@ -2,8 +2,9 @@
 // host (kernel, clock, virtual disks) and a session context whose frames the test reads, with
 // the test playing the replica server.
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_HYPERV_POLICY, MiB, hours, millis, seconds, type HyperVReplicaPolicy, type Instant } from '../../model/index.js';
-import { Kernel, KernelClock, RandomStream, RunTracer, SimCodec, SimCpu, SimHostFs, SymbolicPayload, VirtualDisk } from '../../sim/index.js';
+import { DEFAULT_HYPERV_POLICY, hours, millis, seconds, type HyperVReplicaPolicy, type Instant } from '../../model/index.js';
+import { RandomStream, SymbolicPayload, VirtualDisk } from '../../sim/index.js';
+import { UNIT_DISK_LATENCY, unitHost } from './unit-host.js';
 import { PrimarySession, type StartMode } from '../../engine/providers/hyperv-replica/primary-session.js';
 import { LOG_RECORD_HEADER_BYTES } from '../../engine/providers/hyperv-replica/change-log.js';
 import type { HvrMessage } from '../../engine/providers/hyperv-replica/messages.js';
@@ -18,16 +19,10 @@ interface Sent {
 }
 
 function primaryHost(policy: Partial<HyperVReplicaPolicy> = {}, blocksPerDisk = 16384) {
-  const kernel = new Kernel();
-  const clock = new KernelClock(kernel, 'hv-a1');
-  const tracer = new RunTracer(() => kernel.now(), false);
-  const codec = new SimCodec({ blockSizeBytes: BLOCK });
-  const latency = { readMin: millis(1), readMax: millis(1), writeMin: millis(1), writeMax: millis(1), flush: millis(1) };
+  const { kernel, tracer, refuse, basePorts } = unitHost('hv-a1', BLOCK, 'the primary session');
+  const latency = UNIT_DISK_LATENCY;
   const disks = [0, 1].map((d) => new VirtualDisk({ deviceId: `vm1-disk${d}`, blockSizeBytes: BLOCK, blockCount: blocksPerDisk, mode: 'symbolic', writeCache: false, latency, kernel, random: new RandomStream(`disk${d}`) }));
   let vmRunning = true;
-  const refuse = (): never => {
-    throw new Error('not used by the primary session');
-  };
   const hypervisor: Hypervisor = {
     isRunning: () => vmRunning,
     isGuestWriting: () => true,
@@ -41,13 +36,7 @@ function primaryHost(policy: Partial<HyperVReplicaPolicy> = {}, blocksPerDisk = 
   };
   const media: OfflineMedia = { ship: refuse, onArrival: refuse };
   const ports: HyperVHostPorts = {
-    hostId: 'hv-a1',
-    clock,
-    entropy: new RandomStream('hv-a1'),
-    tracer: tracer.forActor('hv-a1'),
-    codec,
-    fs: new SimHostFs(kernel, 'hv-a1', { capacityBytes: MiB }),
-    cpu: new SimCpu(kernel, 'hv-a1', { cores: 1 }),
+    ...basePorts,
     transport: refuse,
     device: (id) => disks.find((d) => d.deviceId === id) ?? refuse(),
     hypervisor,

@@ -2,8 +2,9 @@
 // simulated host (kernel, clock, virtual disks) and a session context whose replies the test
 // reads, with the test playing the primary server.
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_HYPERV_POLICY, MiB, millis, seconds, type Instant } from '../../model/index.js';
-import { Kernel, KernelClock, RandomStream, RunTracer, SimCodec, SimCpu, SimHostFs, SymbolicPayload, VirtualDisk } from '../../sim/index.js';
+import { DEFAULT_HYPERV_POLICY, seconds, type Instant } from '../../model/index.js';
+import { RandomStream, SymbolicPayload, VirtualDisk } from '../../sim/index.js';
+import { UNIT_DISK_LATENCY, unitHost } from './unit-host.js';
 import { ReplicaSession } from '../../engine/providers/hyperv-replica/replica-session.js';
 import type { HvrMessage, LogRecords } from '../../engine/providers/hyperv-replica/messages.js';
 import type { PersistedSession, SessionConfig, SessionContext } from '../../engine/providers/hyperv-replica/session-context.js';
@@ -13,15 +14,9 @@ const BLOCK = 4096;
 const BLOCKS = 64;
 
 function replicaHost() {
-  const kernel = new Kernel();
-  const clock = new KernelClock(kernel, 'hv-b1');
-  const tracer = new RunTracer(() => kernel.now(), false);
-  const codec = new SimCodec({ blockSizeBytes: BLOCK });
-  const latency = { readMin: millis(1), readMax: millis(1), writeMin: millis(1), writeMax: millis(1), flush: millis(1) };
+  const { kernel, tracer, codec, refuse, basePorts } = unitHost('hv-b1', BLOCK, 'the replica session');
+  const latency = UNIT_DISK_LATENCY;
   const disks = [0, 1].map((d) => new VirtualDisk({ deviceId: `vm1-disk${d}`, blockSizeBytes: BLOCK, blockCount: BLOCKS, mode: 'symbolic', writeCache: false, latency, kernel, random: new RandomStream(`disk${d}`) }));
-  const refuse = (): never => {
-    throw new Error('not used by the replica session');
-  };
   const hypervisor: Hypervisor = {
     isRunning: () => false,
     isGuestWriting: () => false,
@@ -35,13 +30,7 @@ function replicaHost() {
   };
   const media: OfflineMedia = { ship: refuse, onArrival: refuse };
   const ports: HyperVHostPorts = {
-    hostId: 'hv-b1',
-    clock,
-    entropy: new RandomStream('hv-b1'),
-    tracer: tracer.forActor('hv-b1'),
-    codec,
-    fs: new SimHostFs(kernel, 'hv-b1', { capacityBytes: MiB }),
-    cpu: new SimCpu(kernel, 'hv-b1', { cores: 1 }),
+    ...basePorts,
     transport: refuse,
     device: (id) => disks.find((d) => d.deviceId === id) ?? refuse(),
     hypervisor,
