@@ -5,6 +5,7 @@
 // again, which is idempotent.
 import { assert } from '../../model/index.js';
 import type { Codec, Payload } from '../ports.js';
+import { grown } from './grown.js';
 
 export interface BlockWrite {
   readonly disk: number;
@@ -66,11 +67,6 @@ class Writes {
     this.sourceOf = grown(this.sourceOf, new Uint32Array(capacity));
     this.sourceOffsets = grown(this.sourceOffsets, new Float64Array(capacity));
   }
-}
-
-function grown<T extends Float64Array | Uint32Array>(from: T, to: T): T {
-  to.set(from);
-  return to;
 }
 
 const reusedWrites = new Writes();

@@ -9,6 +9,7 @@
 import { assert, type Instant } from '../../../model/index.js';
 import type { Codec, Payload, PayloadBuffer } from '../../ports.js';
 import type { LogRecords, WireRecord } from './messages.js';
+import { grown } from '../../data-plane/grown.js';
 
 /** Per-record header in the .hrl file (disk, offset, length, checksum). */
 export const LOG_RECORD_HEADER_BYTES = 64;
@@ -55,11 +56,6 @@ function numbersOf(column: Uint8Array | Uint32Array | Float64Array, first: numbe
   const numbers: number[] = [];
   for (let i = first; i < end; i++) numbers.push(column[i]);
   return numbers;
-}
-
-function grown<T extends Uint8Array | Uint32Array | Float64Array>(from: T, to: T): T {
-  to.set(from);
-  return to;
 }
 
 export class ChangeLog {
