@@ -186,14 +186,14 @@ export class HyperVReplicaController {
   }
 
   /** Commit (rule 10): the failed-over VM's layer merges and the extra recovery points go. A
-   *  replica host that does not answer is down, and a restart already lost the layer. */
+   *  replica host that does not answer may be partitioned from VMM while it runs the failed-over
+   *  VM on its layer, so the commit fails and stays to be retried: reporting it done would let
+   *  the portal show a committed failover whose layer and extra points still exist (a host that
+   *  restarted meanwhile answers the retry: its failed-over session commits with no layer). */
   commit(vmId: string, done: Done): void {
     this.operation(vmId, 'commit', 'COMMIT', done, (_item, job, finish) => {
       const { replica } = this.hostsOf(vmId);
-      this.steps.step(job, 'merge the failover layer and remove the other recovery points', replica, { op: 'commit-failover', vmId }, (_value, reachable, error) => {
-        if (!reachable) this.ports.tracer.mark('commit-replica-unreachable');
-        finish(reachable && error !== null ? `commit: ${error}` : null);
-      });
+      this.steps.chain(job, finish, [['merge the failover layer and remove the other recovery points', replica, { op: 'commit-failover', vmId }]], () => finish(null));
     });
   }
 

@@ -119,6 +119,21 @@ describe('cancel an unplanned failover before commit (rule 10)', () => {
     expect(l.controller.stateOf(VM).value).toBe('failedOver');
     expect(l.world.guest(VM).runningOn).toBe('hv-b1');
   });
+
+  it('a commit while the replica host is down fails and stays to be retried; the retry after its restart commits', () => {
+    const l = lab(33);
+    advance(l, hours(2));
+    shutDownPrimary(l);
+    expect(run(l, (done) => l.controller.unplannedFailover(VM, {}, done))).toMatchObject({ ok: true });
+    l.world.faults.hostCrash({ kind: 'host-crash', host: 'hv-b1', restartAfter: minutes(10) });
+    const refused = run(l, (done) => l.controller.commit(VM, done));
+    expect(refused).toMatchObject({ ok: false, job: { kind: 'commit', status: 'failed' } });
+    expect(refused.ok ? '' : refused.error).toMatch(/host hv-b1: host-down/);
+    expect(l.controller.stateOf(VM).value).toBe('failedOver'); // not committed: the portal says so
+    advance(l, minutes(15)); // the host is back; its session is still failed over (durably)
+    expect(run(l, (done) => l.controller.commit(VM, done))).toMatchObject({ ok: true, job: { kind: 'commit', status: 'succeeded' } });
+    expect(replicaOn(l, 'hv-b1').history.points()).toHaveLength(1);
+  });
 });
 
 describe('cancel a failover job in progress (rule 11)', () => {
