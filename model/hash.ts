@@ -4,17 +4,32 @@
 
 /** Murmur3's 32-bit finaliser: a bijection on uint32 with good avalanche. */
 export function mix32(x: number): number {
-  x ^= x >>> 16;
-  x = Math.imul(x, 0x85ebca6b);
-  x ^= x >>> 13;
-  x = Math.imul(x, 0xc2b2ae35);
-  x ^= x >>> 16;
-  return x >>> 0;
+  return mix32Int(x) >>> 0;
 }
 
 /** Fold one 32-bit value into a running 32-bit hash (order-dependent). */
 export function fold32(hash: number, value: number): number {
-  return mix32((Math.imul(hash ^ value, 0x9e3779b1) + 0x7f4a7c15) >>> 0);
+  return fold32Int(hash, value) >>> 0;
+}
+
+// The Int forms below compute the same 32 bits as an int32. Hot paths (trace hash, image hashes,
+// digests) keep their running hashes in that form and convert with `>>> 0` only where a value
+// leaves them: a uint32 of 2^31 or more that is returned from a function not inlined, or stored
+// in a field or an array, is a heap-allocated number, and millions of them a simulated day were
+// a visible share of the garbage.
+
+/** mix32 as an int32 (the same bits); accepts an int32 or a uint32. */
+export function mix32Int(x: number): number {
+  x ^= x >>> 16;
+  x = Math.imul(x, 0x85ebca6b);
+  x ^= x >>> 13;
+  x = Math.imul(x, 0xc2b2ae35);
+  return x ^ (x >>> 16);
+}
+
+/** fold32 as an int32 (the same bits); `hash` may be an int32 or a uint32. */
+export function fold32Int(hash: number, value: number): number {
+  return mix32Int((Math.imul(hash ^ value, 0x9e3779b1) + 0x7f4a7c15) | 0);
 }
 
 /** Fold any finite number (integer or not, possibly beyond 32 bits). */

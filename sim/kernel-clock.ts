@@ -8,6 +8,15 @@ import { assert, type Duration, type Instant } from '../model/index.js';
 import type { Clock, TimerId } from '../engine/ports.js';
 import type { EventHandle, Kernel } from './kernel.js';
 
+/** A pending timer: the argument of its kernel call (a record is a third of a closure's memory,
+ *  and a day sets millions of timers). */
+class Timer {
+  constructor(
+    readonly id: number,
+    readonly fire: () => void,
+  ) {}
+}
+
 export class KernelClock implements Clock {
   private readonly timers = new Map<number, EventHandle>();
   private nextTimer = 1;
@@ -45,13 +54,15 @@ export class KernelClock implements Clock {
       labelId = this.kernel.labelId(this.labelPrefix + label);
       this.labelIds.set(label, labelId);
     }
-    const handle = this.kernel.schedule(after, labelId, () => {
-      this.timers.delete(id);
-      fire();
-    });
+    const handle = this.kernel.scheduleCall(after, labelId, this.fireTimer, new Timer(id, fire));
     this.timers.set(id, handle);
     return id as TimerId;
   }
+
+  private readonly fireTimer = (timer: Timer): void => {
+    this.timers.delete(timer.id);
+    timer.fire();
+  };
 
   cancelTimer(id: TimerId): boolean {
     const handle = this.timers.get(id);

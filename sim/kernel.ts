@@ -7,7 +7,7 @@
 // time and by event count. Each event is folded into a running trace hash (time, label, digest)
 // so that two runs of one seed can be proven identical; with `captureTrace` every event is also
 // kept, so that the first divergent event of two runs can be named.
-import { assert, fold32, hex32, type Duration, type Instant } from '../model/index.js';
+import { assert, fold32Int, hex32, type Duration, type Instant } from '../model/index.js';
 
 /** A pending event; exposed only as an opaque handle for cancellation. Its instant is kept
  *  beside it (in the heap's key arrays, or as the now-queue's instant), so the event holds only
@@ -17,7 +17,9 @@ interface KernelEvent {
   readonly label: number;
   /** The trace digest as an int32 (folding treats it as its 32 bits, like the uint32 it stands for). */
   readonly digest: number;
-  fn: (() => void) | null; // null once cancelled
+  fn: ((arg: never) => void) | null; // null once cancelled
+  /** What `fn` is called with (scheduleCall), so a hot path needs no closure per event. */
+  arg: unknown;
 }
 
 export type EventHandle = { readonly __brand: 'EventHandle' };
@@ -63,7 +65,9 @@ export class Kernel {
   private nowMicros = 0;
   private nextSeq = 0;
   private eventsRun = 0;
-  private hash = 0x811c9dc5;
+  /** The running trace hash as an int32 (the same bits as the uint32 it reports): kept that way,
+   *  folding an event stores a small integer, not a newly allocated heap number. */
+  private hash = 0x811c9dc5 | 0;
   private stopRequested = false;
   private readonly labelIds = new Map<string, number>();
   private readonly labelNames: string[] = [];
@@ -124,11 +128,25 @@ export class Kernel {
     return this.push(at, typeof label === 'number' ? label : this.labelId(label), fn, digest);
   }
 
+  /** Schedules `fn(arg)` after `delay`: for hot paths, where a method bound once and a value
+   *  passed in cost nothing per event, and a closure capturing the value costs an allocation. */
+  scheduleCall<T>(delay: Duration | number, label: number, fn: (arg: T) => void, arg: T, digest = 0): EventHandle {
+    if (!(delay >= 0 && Number.isInteger(delay))) assert(false, `scheduleCall: delay must be a non-negative integer, got ${delay}`);
+    return this.push(this.nowMicros + delay, label, fn, digest, arg);
+  }
+
+  /** scheduleCall at an absolute instant, which must not be in the past. */
+  scheduleCallAt<T>(at: Instant | number, label: number, fn: (arg: T) => void, arg: T, digest = 0): EventHandle {
+    if (!(at >= this.nowMicros && Number.isInteger(at))) assert(false, `scheduleCallAt: ${at} is before now (${this.nowMicros})`);
+    return this.push(at, label, fn, digest, arg);
+  }
+
   /** Cancels a pending event; false if it already ran or was cancelled. */
   cancel(handle: EventHandle): boolean {
     const event = handle as unknown as KernelEvent;
     if (event.fn === null) return false;
     event.fn = null;
+    event.arg = undefined;
     return true;
   }
 
@@ -169,13 +187,15 @@ export class Kernel {
       this.take(queued);
       this.nowMicros = time;
       this.eventsRun++;
-      this.hash = fold32(foldTime(fold32(this.hash, top.label), time), top.digest);
+      this.hash = fold32Int(foldTime(fold32Int(this.hash, top.label), time), top.digest);
       if (this.trace !== null) {
         this.trace.push({ index: this.eventsRun - 1, time: time as Instant, label: this.labelNames[top.label], digest: top.digest >>> 0 });
       }
-      const fn = top.fn;
+      const fn = top.fn as (arg: unknown) => void;
+      const arg = top.arg;
       top.fn = null;
-      fn();
+      top.arg = undefined;
+      fn(arg);
       if (this.stopRequested) return 'stopped';
     }
     if (bounds.until !== undefined && bounds.until > this.nowMicros) this.nowMicros = bounds.until;
@@ -196,9 +216,9 @@ export class Kernel {
     assert(this.nowHead === this.nowQueue.length || this.nowQueueTime >= this.nowMicros, 'kernel: events queued for an instant in the past');
   }
 
-  private push(time: number, label: number, fn: () => void, digest: number): EventHandle {
+  private push(time: number, label: number, fn: (arg: never) => void, digest: number, arg?: unknown): EventHandle {
     const seq = this.nextSeq++;
-    const event: KernelEvent = { seq, label, digest: digest | 0, fn };
+    const event: KernelEvent = { seq, label, digest: digest | 0, fn, arg };
     const nowQueue = this.nowQueue;
     if (this.nowHead === nowQueue.length) {
       if (time === this.nowMicros) {
@@ -298,8 +318,8 @@ export class Kernel {
 /** foldNumber for an event time (a non-negative integer below 2^53), without its general cases:
  *  times pass 2^32 microseconds after 72 simulated minutes, so the long form is the common one. */
 function foldTime(hash: number, time: number): number {
-  if (time <= 0xffffffff) return fold32(hash, time);
-  return fold32(fold32(hash, time >>> 0), (time / 0x1_0000_0000) >>> 0);
+  if (time <= 0xffffffff) return fold32Int(hash, time);
+  return fold32Int(fold32Int(hash, time | 0), (time / 0x1_0000_0000) | 0);
 }
 
 /** The first index where two captured traces differ, with both versions; null when equal. */

@@ -121,8 +121,8 @@ export class DiskOracle {
     this.baseLaneB = hash.laneB;
   }
 
-  /** Blocks [start, start + count) got ids[0, count); `hash` is the image hash after that. */
-  recordWrite(at: Instant, start: number, ids: Uint32Array, count: number, acknowledged: boolean, hash: ImageHash): void {
+  /** Blocks [start, start + count) got ids[idOffset, idOffset + count); `hash` is the image hash after that. */
+  recordWrite(at: Instant, start: number, ids: Uint32Array, count: number, acknowledged: boolean, hash: ImageHash, idOffset = 0): void {
     const offset = this.wordsUsed;
     this.appendChange(at, start, count, acknowledged ? ACKNOWLEDGED : UNACKNOWLEDGED, hash, count);
     // The words go after the last one stored: into the last chunk, unless it is full.
@@ -133,7 +133,7 @@ export class DiskOracle {
         chunk = this.addWordChunk();
         slot = 0;
       }
-      chunk[slot++] = ids[i];
+      chunk[slot++] = ids[idOffset + i];
     }
   }
 

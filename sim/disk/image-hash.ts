@@ -11,12 +11,14 @@
 // block distance (that would need it to be a multiple of both primes, about 2^52). Lanes below
 // 2^26 keep every product below 2^53, so an update is a few integer operations and no BigInt;
 // the hash has about 52 effective bits, reported as 16 hex digits.
-import { hex32, mix32 } from '../../model/index.js';
+import { hex32, mix32Int } from '../../model/index.js';
 
 const MODULUS_A = 67_108_859; // largest prime below 2^26
 const MODULUS_B = 67_108_837; // the next one down
-const SALT_A = 0x68e31da4;
-const SALT_B = 0xb5297a4d;
+// Salts as int32 (the same bits, so the same mixes): every value on the per-block path stays a
+// small integer, never a heap-allocated number.
+const SALT_A = 0x68e31da4 | 0;
+const SALT_B = 0xb5297a4d | 0;
 const TWO_POW_31 = 0x8000_0000;
 
 // The reductions below avoid integer division where their operands allow it: they run four
@@ -28,7 +30,7 @@ function reduceBlock(block: number, modulus: number): number {
   return block < TWO_POW_31 ? (block | 0) % modulus : block % modulus;
 }
 
-/** A mix (a uint32) shifted down to 26 bits is below twice `modulus`: one subtraction reduces it. */
+/** A mix (of any sign: `>>> 6` reads its 32 bits) shifted down to 26 bits is below twice `modulus`: one subtraction reduces it. */
 function reduceMixed(shifted: number, modulus: number): number {
   return shifted >= modulus ? shifted - modulus : shifted;
 }
@@ -44,7 +46,7 @@ function constant(mixed: number, modulus: number): number {
 /** h(block, id) in one lane, in [0, modulus). */
 function laneTerm(block: number, id: number, salt: number, modulus: number): number {
   if (id === 0) return 0;
-  const mixed = mix32((id ^ salt) >>> 0);
+  const mixed = mix32Int(id ^ salt);
   const value = coefficient(mixed, modulus) * reduceBlock(block, modulus) + constant(mixed, modulus);
   return value - Math.floor(value / modulus) * modulus;
 }
@@ -52,7 +54,7 @@ function laneTerm(block: number, id: number, salt: number, modulus: number): num
 /** The sum over blocks [low, high) of h(block, id) in one lane. */
 function laneRange(low: number, high: number, id: number, salt: number, modulus: number): number {
   if (id === 0 || high <= low) return 0;
-  const mixed = mix32((id ^ salt) >>> 0);
+  const mixed = mix32Int(id ^ salt);
   const m = BigInt(modulus);
   const count = BigInt(high - low);
   const blockSum = ((BigInt(low) + BigInt(high - 1)) * count) / 2n;

@@ -9,7 +9,7 @@
 // Checksums: a block's checksum is mix32(id) in symbolic mode, and the bytes encoding of
 // content-bytes.ts is built so that the position-weighted word sum of those bytes equals the same
 // value. Symbolic and bytes payloads of the same content therefore checksum alike.
-import { assert, digestValue, fold32 } from '../../model/index.js';
+import { assert, digestValue, fold32Int } from '../../model/index.js';
 import type { Codec, Payload, PayloadBuffer } from '../../engine/ports.js';
 import type { RandomStream, Ratio } from '../random.js';
 import { assertBlockSize, blockChecksumOfId, bytesBlockChecksum } from './content-bytes.js';
@@ -23,14 +23,33 @@ export {
   decodeBlock,
 } from './content-bytes.js';
 
-/** Symbolic content: the write id each block was last written by (0: never written, zeros). */
+/** Symbolic content: the write id each block was last written by (0: never written, zeros).
+ *  The ids are `idSource[idOffset, idOffset + blockCount)`: a slice, a read's range or a guest
+ *  write shares a larger array instead of holding a typed-array view of its own (a view is an
+ *  allocation about four times the payload's, and there are millions of these payloads a
+ *  simulated day). Hot paths read idSource and idOffset; `ids` makes the view on first use. */
 export class SymbolicPayload implements Payload {
   readonly blockCount: number;
-  /** The codec's checksum, computed once: a payload's content never changes after creation. */
+  /** The codec's checksum as an int32, computed once: a payload's content never changes after creation. */
   checksumMemo: number | undefined = undefined;
+  readonly idSource: Uint32Array;
+  readonly idOffset: number;
+  private idView: Uint32Array | null;
 
-  constructor(readonly ids: Uint32Array) {
-    this.blockCount = ids.length;
+  /** The payload of `source[offset, offset + count)` (all of `source` by default). */
+  constructor(source: Uint32Array, offset = 0, count = source.length - offset) {
+    if (!(Number.isInteger(offset) && Number.isInteger(count) && offset >= 0 && count >= 0 && offset + count <= source.length)) {
+      assert(false, `symbolic payload [${offset}, +${count}) outside an array of ${source.length} ids`);
+    }
+    this.idSource = source;
+    this.idOffset = offset;
+    this.blockCount = count;
+    this.idView = offset === 0 && count === source.length ? source : null;
+  }
+
+  /** The ids, one per block (a view of idSource, made once). */
+  get ids(): Uint32Array {
+    return (this.idView ??= this.idSource.subarray(this.idOffset, this.idOffset + this.blockCount));
   }
 
   /** `count` blocks all written by one write. */
@@ -58,7 +77,7 @@ export class SymbolicPayload implements Payload {
 /** Real bytes, `blockSizeBytes` per block. */
 export class BytesPayload implements Payload {
   readonly blockCount: number;
-  /** The codec's checksum, computed once: a payload's content never changes after creation. */
+  /** The codec's checksum as an int32, computed once: a payload's content never changes after creation. */
   checksumMemo: number | undefined = undefined;
 
   constructor(
@@ -116,7 +135,7 @@ export class SimCodec implements Codec {
   slice(payload: Payload, offset: number, count: number): Payload {
     const sim = asSimPayload(payload);
     if (!(Number.isInteger(offset) && Number.isInteger(count) && offset >= 0 && count >= 0 && offset + count <= sim.blockCount)) assert(false, `slice [${offset}, +${count}) outside a payload of ${sim.blockCount} blocks`);
-    if (sim instanceof SymbolicPayload) return new SymbolicPayload(sim.ids.subarray(offset, offset + count));
+    if (sim instanceof SymbolicPayload) return new SymbolicPayload(sim.idSource, sim.idOffset + offset, count);
     const size = sim.blockSizeBytes;
     return new BytesPayload(sim.bytes.subarray(offset * size, (offset + count) * size), size);
   }
@@ -126,11 +145,15 @@ export class SimCodec implements Codec {
     if (parts.length === 1) return asSimPayload(parts[0]);
     const first = asSimPayload(parts[0]);
     if (first instanceof SymbolicPayload) {
-      const symbolic = parts.map((part) => {
+      let length = 0;
+      for (const part of parts) {
         assert(part instanceof SymbolicPayload, 'concat: cannot mix symbolic and bytes payloads');
-        return part.ids;
-      });
-      return new SymbolicPayload(concatArrays(symbolic, (length) => new Uint32Array(length)));
+        length += part.blockCount;
+      }
+      const ids = new Uint32Array(length);
+      let at = 0;
+      for (const part of parts as readonly SymbolicPayload[]) at = copyIds(part, ids, at);
+      return new SymbolicPayload(ids);
     }
     const bytes = parts.map((part) => {
       assert(part instanceof BytesPayload && part.blockSizeBytes === first.blockSizeBytes, 'concat: bytes payloads of one block size only');
@@ -140,13 +163,19 @@ export class SimCodec implements Codec {
   }
 
   checksum(payload: Payload): number {
-    const sim = asSimPayload(payload);
+    return this.checksumInt(asSimPayload(payload)) >>> 0;
+  }
+
+  /** The checksum as an int32 (the same bits), memoised in that form (see model/hash.ts). */
+  private checksumInt(sim: SimPayload): number {
     if (sim.checksumMemo !== undefined) return sim.checksumMemo;
-    let hash = fold32(0x6a09e667, sim.blockCount);
+    let hash = fold32Int(0x6a09e667, sim.blockCount);
     if (sim instanceof SymbolicPayload) {
-      for (let i = 0; i < sim.blockCount; i++) hash = fold32(hash, blockChecksumOfId(sim.ids[i]));
+      const source = sim.idSource;
+      const end = sim.idOffset + sim.blockCount;
+      for (let i = sim.idOffset; i < end; i++) hash = fold32Int(hash, blockChecksumOfId(source[i]));
     } else {
-      for (let i = 0; i < sim.blockCount; i++) hash = fold32(hash, bytesBlockChecksum(sim.bytes, i * sim.blockSizeBytes, sim.blockSizeBytes));
+      for (let i = 0; i < sim.blockCount; i++) hash = fold32Int(hash, bytesBlockChecksum(sim.bytes, i * sim.blockSizeBytes, sim.blockSizeBytes));
     }
     sim.checksumMemo = hash;
     return hash;
@@ -156,7 +185,7 @@ export class SimCodec implements Codec {
     const sim = asSimPayload(payload);
     const sums = new Uint32Array(sim.blockCount);
     if (sim instanceof SymbolicPayload) {
-      for (let i = 0; i < sums.length; i++) sums[i] = blockChecksumOfId(sim.ids[i]);
+      for (let i = 0; i < sums.length; i++) sums[i] = blockChecksumOfId(sim.idSource[sim.idOffset + i]);
     } else {
       for (let i = 0; i < sums.length; i++) sums[i] = bytesBlockChecksum(sim.bytes, i * sim.blockSizeBytes, sim.blockSizeBytes);
     }
@@ -174,7 +203,7 @@ export class SimCodec implements Codec {
   }
 
   digest(body: unknown): number {
-    return this.digestInto(body, DIGEST_SEED);
+    return this.digestInto(body, DIGEST_SEED) >>> 0;
   }
 
   buffer(): PayloadBuffer {
@@ -184,32 +213,33 @@ export class SimCodec implements Codec {
   /** digestValue's canonical walk, with payloads folded in by checksum (so modes agree). The hot
    *  cases (small integers, strings, payloads, arrays, plain records) are handled here without
    *  allocating; strings are digested once each and remembered (message bodies repeat a few
-   *  type names and ids millions of times). */
+   *  type names and ids millions of times). Digests travel as int32 inside the walk (the same
+   *  bits; see model/hash.ts) and become a uint32 in `digest`. */
   private digestInto(value: unknown, hash: number): number {
     switch (typeof value) {
       case 'number':
-        if ((value | 0) === value) return fold32(fold32(hash, 1), value);
+        if ((value | 0) === value) return fold32Int(fold32Int(hash, 1), value);
         // Instants and byte counts: non-negative integers beyond 32 bits, as two words.
-        if (Number.isSafeInteger(value) && value > 0) return fold32(fold32(fold32(hash, 12), value >>> 0), Math.floor(value / TWO_POW_32));
-        return digestValue(value, hash);
+        if (Number.isSafeInteger(value) && value > 0) return fold32Int(fold32Int(fold32Int(hash, 12), value | 0), Math.floor(value / TWO_POW_32));
+        return digestValue(value, hash) | 0;
       case 'string':
-        return fold32(fold32(hash, 2), stringDigest(value));
+        return fold32Int(fold32Int(hash, 2), stringDigest(value));
       case 'object': {
-        if (value === null) return digestValue(value, hash);
+        if (value === null) return digestValue(value, hash) | 0;
         if (value instanceof SymbolicPayload || value instanceof BytesPayload) {
-          return fold32(fold32(fold32(hash, PAYLOAD_TAG), value.blockCount), this.checksum(value));
+          return fold32Int(fold32Int(fold32Int(hash, PAYLOAD_TAG), value.blockCount), this.checksumInt(value));
         }
-        if (Array.isArray(value)) return value.length < REMEMBERED_ARRAY_LENGTH_MIN ? this.digestItems(value, fold32(hash, 7)) : fold32(fold32(hash, 13), this.arrayDigest(value));
-        if (ArrayBuffer.isView(value)) return digestValue(value, hash);
+        if (Array.isArray(value)) return value.length < REMEMBERED_ARRAY_LENGTH_MIN ? this.digestItems(value, fold32Int(hash, 7)) : fold32Int(fold32Int(hash, 13), this.arrayDigest(value));
+        if (ArrayBuffer.isView(value)) return digestValue(value, hash) | 0;
         return this.digestRecord(value as Record<string, unknown>, hash);
       }
       default:
-        return digestValue(value, hash);
+        return digestValue(value, hash) | 0;
     }
   }
 
   private digestItems(items: readonly unknown[], hash: number): number {
-    let h = fold32(hash, items.length);
+    let h = fold32Int(hash, items.length);
     for (let i = 0; i < items.length; i++) h = this.digestInto(items[i], h);
     return h;
   }
@@ -237,9 +267,9 @@ export class SimCodec implements Codec {
     let sum = 0;
     for (const key in record) {
       count++;
-      sum = (sum + this.digestInto(record[key], keyHash(key))) >>> 0;
+      sum = (sum + this.digestInto(record[key], keyHash(key))) | 0;
     }
-    return fold32(fold32(fold32(hash, 9), count), sum);
+    return fold32Int(fold32Int(fold32Int(hash, 9), count), sum);
   }
 }
 
@@ -262,7 +292,8 @@ class SimPayloadBuffer implements PayloadBuffer {
     if (sim.blockCount === 0) return offset;
     if (sim instanceof SymbolicPayload) {
       assert(this.bytes === null, 'payload buffer: cannot mix symbolic and bytes payloads');
-      this.ids = appendInto(this.ids ?? new Uint32Array(Math.max(INITIAL_BUFFER_IDS, sim.blockCount)), offset, sim.ids, (length) => new Uint32Array(length));
+      this.ids = this.roomFor(sim.blockCount);
+      copyIds(sim, this.ids, offset);
     } else {
       assert(this.ids === null, 'payload buffer: cannot mix symbolic and bytes payloads');
       assert(this.blocks === 0 || sim.blockSizeBytes === this.blockSizeBytes, 'payload buffer: bytes payloads of one block size only');
@@ -279,9 +310,38 @@ class SimPayloadBuffer implements PayloadBuffer {
       const size = this.blockSizeBytes;
       return new BytesPayload(this.bytes.subarray(offset * size, (offset + count) * size), size);
     }
-    return new SymbolicPayload(this.ids === null ? new Uint32Array(0) : this.ids.subarray(offset, offset + count));
+    return this.ids === null ? new SymbolicPayload(new Uint32Array(0)) : new SymbolicPayload(this.ids, offset, count);
+  }
+
+  /** The id array, with room for `count` more ids (a copy of twice the size when full). */
+  private roomFor(count: number): Uint32Array {
+    const ids = this.ids;
+    const needed = this.blocks + count;
+    if (ids === null) return new Uint32Array(Math.max(INITIAL_BUFFER_IDS, count));
+    if (needed <= ids.length) return ids;
+    let length = ids.length * 2;
+    while (length < needed) length *= 2;
+    const grown = new Uint32Array(length);
+    grown.set(ids.subarray(0, this.blocks));
+    return grown;
   }
 }
+
+/** Copies a symbolic payload's ids into `target` at `at`; returns the index after them. A loop
+ *  (payloads are mostly a block or a few) rather than `set`, which needs a view of the source. */
+function copyIds(payload: SymbolicPayload, target: Uint32Array, at: number): number {
+  const source = payload.idSource;
+  const offset = payload.idOffset;
+  const count = payload.blockCount;
+  if (count > COPY_LOOP_IDS_MAX) {
+    target.set(source.subarray(offset, offset + count), at);
+    return at + count;
+  }
+  for (let i = 0; i < count; i++) target[at + i] = source[offset + i];
+  return at + count;
+}
+
+const COPY_LOOP_IDS_MAX = 64;
 
 const INITIAL_BUFFER_IDS = 16;
 
@@ -308,7 +368,7 @@ const REMEMBERED_STRINGS_MAX = 100_000;
 function stringDigest(text: string): number {
   let digest = stringDigests.get(text);
   if (digest === undefined) {
-    digest = digestValue(text, 0x5be0cd19);
+    digest = digestValue(text, 0x5be0cd19) | 0;
     if (text.length <= REMEMBERED_STRING_LENGTH_MAX && stringDigests.size < REMEMBERED_STRINGS_MAX) stringDigests.set(text, digest);
   }
   return digest;
@@ -317,7 +377,7 @@ function stringDigest(text: string): number {
 function keyHash(key: string): number {
   let hash = keyHashes.get(key);
   if (hash === undefined) {
-    hash = digestValue(key, 0x3c6ef372);
+    hash = digestValue(key, 0x3c6ef372) | 0;
     keyHashes.set(key, hash);
   }
   return hash;

@@ -101,11 +101,16 @@ export interface ContentDiff {
 }
 
 /** A write in flight, linked into the disk's in-flight list (issue order) until it completes.
- *  The extents of one request are also chained by `sibling`, which a power loss leaves alone. */
+ *  The extents of one request are also chained by `sibling`, which a power loss leaves alone;
+ *  the first carries the request's completion, and is the argument of the kernel call that
+ *  completes the request (a closure per request would cost more than the record).
+ *  (Records are not pooled: measured, a reused record is a cache miss per write, as each disk's
+ *  free records go cold between its writes, and cost more than a fresh allocation.) */
 class PendingWrite {
   previous: PendingWrite | null;
   next: PendingWrite | null = null;
   sibling: PendingWrite | null = null;
+  done: ((result: IoResult<void>) => void) | null = null;
 
   constructor(
     readonly start: number,
@@ -116,6 +121,18 @@ class PendingWrite {
   ) {
     this.previous = previous;
   }
+}
+
+/** A read in flight: the argument of the kernel call that completes it. */
+class PendingRead {
+  constructor(
+    readonly start: number,
+    readonly count: number,
+    readonly ranges: readonly BlockRange[] | null,
+    readonly epoch: number,
+    readonly done: ((result: IoResult<Payload>) => void) | null,
+    readonly doneMany: ((result: IoResult<readonly Payload[]>) => void) | null,
+  ) {}
 }
 
 const OK: IoResult<void> = Object.freeze({ ok: true, value: undefined });
@@ -207,9 +224,9 @@ export class VirtualDisk implements ObservableBlockDevice {
 
   read(start: number, count: number, done: (result: IoResult<Payload>) => void): void {
     if (this.refused(start, count, done)) return;
-    const epoch = this.epoch;
+    const pending = new PendingRead(start, count, null, this.epoch, done, null);
     const delay = this.drawDelay(this.latency.readMin, this.latency.readMax);
-    this.kernel.schedule(delay, this.readLabel, () => this.finishRead(start, count, epoch, done), start);
+    this.kernel.scheduleCall(delay, this.readLabel, this.finishRead, pending, start);
   }
 
   /** The ranges are read together, after one latency, and the request answers once. */
@@ -219,17 +236,18 @@ export class VirtualDisk implements ObservableBlockDevice {
       this.deliverLater(done, { ok: true, value: [] });
       return;
     }
-    const epoch = this.epoch;
+    const pending = new PendingRead(0, 0, ranges, this.epoch, null, done);
     const delay = this.drawDelay(this.latency.readMin, this.latency.readMax);
-    this.kernel.schedule(delay, this.readLabel, () => this.finishReadMany(ranges, epoch, done), ranges[0].start);
+    this.kernel.scheduleCall(delay, this.readLabel, this.finishReadMany, pending, ranges[0].start);
   }
 
   write(start: number, payload: Payload, done: (result: IoResult<void>) => void): void {
     const sim = asSimPayload(payload);
     if (this.refused(start, sim.blockCount, done)) return;
     const pending = this.enqueue(start, sim);
+    pending.done = done;
     const delay = this.drawDelay(this.latency.writeMin, this.latency.writeMax);
-    this.kernel.schedule(delay, this.writeLabel, () => this.finishWrites(pending, done), start);
+    this.kernel.scheduleCall(delay, this.writeLabel, this.finishWrites, pending, start);
   }
 
   /** The extents land together, in order, and the request answers once. The disk is done with
@@ -248,8 +266,9 @@ export class VirtualDisk implements ObservableBlockDevice {
       last.sibling = pending;
       last = pending;
     }
+    first.done = done;
     const delay = this.drawDelay(this.latency.writeMin, this.latency.writeMax);
-    this.kernel.schedule(delay, this.writeLabel, () => this.finishWrites(first, done), first.start);
+    this.kernel.scheduleCall(delay, this.writeLabel, this.finishWrites, first, first.start);
   }
 
   private enqueue(start: number, payload: SimPayload): PendingWrite {
@@ -311,10 +330,11 @@ export class VirtualDisk implements ObservableBlockDevice {
     const writes: CrashedWrite[] = [];
     const revertedBlocks = this.resolveVolatileWrites(at, writes);
     for (let pending = this.inFlightHead; pending !== null; pending = pending.next) {
-      const count = pending.payload.blockCount;
+      const payload = pending.payload;
+      const count = payload.blockCount;
       const { fate, keptBlocks } = this.drawFate(count);
       writes.push({ start: pending.start, blockCount: count, acknowledged: false, fate, keptBlocks });
-      if (keptBlocks > 0) this.land(pending.start, this.idsOf(pending.payload, pending.start), keptBlocks, pending.payload, pending.misdirectOffset, false);
+      if (keptBlocks > 0) this.landPayload(pending.start, payload, keptBlocks, pending.misdirectOffset, false);
     }
     this.forgetInFlight();
     this.log.clear();
@@ -435,7 +455,9 @@ export class VirtualDisk implements ObservableBlockDevice {
   // -------------------------------------------------------------------------------------------
   // Completions
 
-  private finishRead(start: number, count: number, epoch: number, done: (result: IoResult<Payload>) => void): void {
+  private readonly finishRead = (pending: PendingRead): void => {
+    const { start, count, epoch } = pending;
+    const done = pending.done!;
     if (!this.online || epoch !== this.epoch) {
       done(OFFLINE);
       return;
@@ -446,22 +468,28 @@ export class VirtualDisk implements ObservableBlockDevice {
       return;
     }
     done({ ok: true, value: this.contentOf(start, count) });
-  }
+  };
 
-  private finishReadMany(ranges: readonly BlockRange[], epoch: number, done: (result: IoResult<readonly Payload[]>) => void): void {
+  private readonly finishReadMany = (pending: PendingRead): void => {
+    const ranges = pending.ranges!;
+    const done = pending.doneMany!;
+    const epoch = pending.epoch;
     if (!this.online || epoch !== this.epoch) {
       done(OFFLINE);
       return;
     }
-    for (const { start, count } of ranges) {
-      const latent = this.latentBlockIn(start, count);
+    for (let i = 0; i < ranges.length; i++) {
+      const latent = this.latentBlockIn(ranges[i].start, ranges[i].count);
       if (latent !== null) {
         done({ ok: false, error: { kind: 'media-error', block: latent } });
         return;
       }
     }
-    done({ ok: true, value: ranges.map(({ start, count }) => this.contentOf(start, count)) });
-  }
+    const payloads: Payload[] = new Array<Payload>(ranges.length);
+    if (this.mode === 'symbolic') this.readSymbolicMany(ranges, payloads);
+    else for (let i = 0; i < ranges.length; i++) payloads[i] = this.readBytes(ranges[i].start, ranges[i].count);
+    done({ ok: true, value: payloads });
+  };
 
   /** The first block of [start, start + count) with a latent sector error, or null. */
   private latentBlockIn(start: number, count: number): number | null {
@@ -476,7 +504,8 @@ export class VirtualDisk implements ObservableBlockDevice {
 
   /** Completes a request's extents in issue order. Failures of any extent (offline, power
    *  loss) answer the whole request once, at the first; otherwise it answers OK after the last. */
-  private finishWrites(first: PendingWrite, done: (result: IoResult<void>) => void): void {
+  private readonly finishWrites = (first: PendingWrite): void => {
+    const done = first.done!;
     let answered = false;
     for (let pending: PendingWrite | null = first; pending !== null; pending = pending.sibling) {
       if (this.finishWrite(pending) || answered) continue;
@@ -484,14 +513,14 @@ export class VirtualDisk implements ObservableBlockDevice {
       done(OFFLINE);
     }
     if (!answered) done(OK);
-  }
+  };
 
   /** Lands one extent and tells the observers; false if the disk lost it (offline, power loss). */
   private finishWrite(pending: PendingWrite): boolean {
     this.unlink(pending);
     if (!this.online || pending.epoch !== this.epoch) return false;
     const payload = pending.payload;
-    this.land(pending.start, this.idsOf(payload, pending.start), payload.blockCount, payload, pending.misdirectOffset, true);
+    this.landPayload(pending.start, payload, payload.blockCount, pending.misdirectOffset, true);
     const observers = this.observers;
     if (observers.length > 0) {
       const at = this.kernel.now();
@@ -523,9 +552,16 @@ export class VirtualDisk implements ObservableBlockDevice {
     pending.next = null;
   }
 
-  /** Pristine blocks [start, start + count) take ids[0, count); overlays and the log follow. */
-  private land(start: number, ids: Uint32Array, count: number, payload: SimPayload, misdirectOffset: number, acknowledged: boolean): void {
-    if (misdirectOffset !== 0) this.misplace(start, ids, count, payload, misdirectOffset);
+  /** The first `count` blocks of a write aimed at `start` land (bytes are decoded against the
+   *  blocks they are aimed at). */
+  private landPayload(start: number, payload: SimPayload, count: number, misdirectOffset: number, acknowledged: boolean): void {
+    if (payload instanceof SymbolicPayload) this.land(start, payload.idSource, payload.idOffset, count, payload, misdirectOffset, acknowledged);
+    else this.land(start, this.idsOfBytes(payload, start), 0, count, payload, misdirectOffset, acknowledged);
+  }
+
+  /** Pristine blocks [start, start + count) take ids[idOffset, idOffset + count); overlays and the log follow. */
+  private land(start: number, ids: Uint32Array, idOffset: number, count: number, payload: SimPayload, misdirectOffset: number, acknowledged: boolean): void {
+    if (misdirectOffset !== 0) this.misplace(start, ids, idOffset, count, payload, misdirectOffset);
     const logging = acknowledged && this.writeCache;
     const offset = logging ? this.log.append(start, count) : 0;
     // Only a logging disk touches its log (a disk without a write cache never does).
@@ -534,7 +570,7 @@ export class VirtualDisk implements ObservableBlockDevice {
     const clearsOverlays = misdirectOffset === 0 && this.hasOverlays();
     for (let i = 0; i < count; i++) {
       const block = start + i;
-      const id = ids[i];
+      const id = ids[idOffset + i];
       const old = this.content.exchange(block, id);
       if (previousIds !== null && writtenIds !== null) {
         previousIds[offset + i] = old;
@@ -543,11 +579,11 @@ export class VirtualDisk implements ObservableBlockDevice {
       if (old !== id) this.hash.replace(block, old, id);
       if (clearsOverlays) this.clearOverlaysAt(block);
     }
-    this.oracle?.recordWrite(this.kernel.now(), start, ids, count, acknowledged, this.hash);
+    this.oracle?.recordWrite(this.kernel.now(), start, ids, count, acknowledged, this.hash, idOffset);
   }
 
   /** A misdirected write: intended blocks keep showing their old content, landing blocks show the write. */
-  private misplace(start: number, ids: Uint32Array, count: number, payload: SimPayload, offset: number): void {
+  private misplace(start: number, ids: Uint32Array, idOffset: number, count: number, payload: SimPayload, offset: number): void {
     this.mayHaveOverlays = true;
     for (let i = 0; i < count; i++) {
       const block = start + i;
@@ -556,14 +592,15 @@ export class VirtualDisk implements ObservableBlockDevice {
     for (let i = 0; i < count; i++) {
       const target = start + i + offset;
       if (target < 0 || target >= this.blockCount) continue;
-      this.shown.set(target, this.mode === 'bytes' ? this.idLandedAt(payload, ids, i, start + i, target) : ids[i]);
+      const id = ids[idOffset + i];
+      this.shown.set(target, this.mode === 'bytes' ? this.idLandedAt(payload, id, i, start + i, target) : id);
       this.rot.delete(target);
       this.latent.delete(target);
     }
   }
 
-  /** Bytes mode: the id of block `index` of a write aimed at `intended` as read back at `target`. */
-  private idLandedAt(payload: SimPayload, ids: Uint32Array, index: number, intended: number, target: number): number {
+  /** Bytes mode: the id of block `index` (pristine id `id`) of a write aimed at `intended` as read back at `target`. */
+  private idLandedAt(payload: SimPayload, id: number, index: number, intended: number, target: number): number {
     const size = this.blockSizeBytes;
     let bytes: Uint8Array;
     let offset = 0;
@@ -572,7 +609,7 @@ export class VirtualDisk implements ObservableBlockDevice {
       offset = index * size;
     } else {
       bytes = new Uint8Array(size);
-      writeContent(bytes, 0, ids[index], intended, size);
+      writeContent(bytes, 0, id, intended, size);
     }
     return this.idOfBytes(bytes, offset, target);
   }
@@ -641,9 +678,8 @@ export class VirtualDisk implements ObservableBlockDevice {
     this.latent.delete(block);
   }
 
-  /** Pristine ids of a write aimed at `start` (bytes are decoded against the blocks they are aimed at). */
-  private idsOf(payload: SimPayload, start: number): Uint32Array {
-    if (payload instanceof SymbolicPayload) return payload.ids;
+  /** Pristine ids of bytes aimed at `start` (decoded against the blocks they are aimed at). */
+  private idsOfBytes(payload: BytesPayload, start: number): Uint32Array {
     const ids = new Uint32Array(payload.blockCount);
     for (let i = 0; i < ids.length; i++) ids[i] = this.idOfBytes(payload.bytes, i * this.blockSizeBytes, start + i);
     return ids;
@@ -669,16 +705,36 @@ export class VirtualDisk implements ObservableBlockDevice {
 
   private readSymbolic(start: number, count: number): SymbolicPayload {
     const ids = new Uint32Array(count);
+    this.readSymbolicInto(ids, 0, start, count);
+    return new SymbolicPayload(ids);
+  }
+
+  /** The ranges of one request share one array (a read of many one-block ranges would otherwise
+   *  cost a typed array of its own per block). */
+  private readSymbolicMany(ranges: readonly BlockRange[], payloads: Payload[]): void {
+    let total = 0;
+    for (let i = 0; i < ranges.length; i++) total += ranges[i].count;
+    const ids = new Uint32Array(total);
+    let offset = 0;
+    for (let i = 0; i < ranges.length; i++) {
+      const { start, count } = ranges[i];
+      this.readSymbolicInto(ids, offset, start, count);
+      payloads[i] = new SymbolicPayload(ids, offset, count);
+      offset += count;
+    }
+  }
+
+  /** What the medium shows at blocks [start, start + count), into ids[at, at + count). */
+  private readSymbolicInto(ids: Uint32Array, at: number, start: number, count: number): void {
     if (!this.hasOverlays()) {
-      for (let i = 0; i < count; i++) ids[i] = this.pristine(start + i);
-      return new SymbolicPayload(ids);
+      for (let i = 0; i < count; i++) ids[at + i] = this.pristine(start + i);
+      return;
     }
     for (let i = 0; i < count; i++) {
       const bit = this.rot.get(start + i);
       const id = this.medium(start + i);
-      ids[i] = bit === undefined ? id : (id ^ (1 << bit)) >>> 0;
+      ids[at + i] = bit === undefined ? id : (id ^ (1 << bit)) >>> 0;
     }
-    return new SymbolicPayload(ids);
   }
 
   private readBytes(start: number, count: number): BytesPayload {

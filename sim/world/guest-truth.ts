@@ -30,14 +30,15 @@ export class GuestTruth {
     return this.blocks.get(block);
   }
 
-  /** A guest write of `ids` at `start` landed at `at`. */
-  recordWrite(at: Instant, start: number, ids: Uint32Array, acknowledged: boolean): void {
-    for (let i = 0; i < ids.length; i++) {
+  /** A guest write of ids[idOffset, idOffset + count) at `start` landed at `at`. */
+  recordWrite(at: Instant, start: number, ids: Uint32Array, acknowledged: boolean, idOffset = 0, count = ids.length - idOffset): void {
+    for (let i = 0; i < count; i++) {
       const block = start + i;
-      const old = this.blocks.exchange(block, ids[i]);
-      if (old !== ids[i]) this.hash.replace(block, old, ids[i]);
+      const id = ids[idOffset + i];
+      const old = this.blocks.exchange(block, id);
+      if (old !== id) this.hash.replace(block, old, id);
     }
-    this.oracle.recordWrite(at, start, ids, ids.length, acknowledged, this.hash);
+    this.oracle.recordWrite(at, start, ids, count, acknowledged, this.hash, idOffset);
     if (acknowledged) this.acknowledged++;
   }
 

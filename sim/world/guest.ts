@@ -26,6 +26,7 @@ interface HeldWrite {
   readonly done: (ok: boolean) => void;
 }
 
+const NO_WRITES: readonly BatchedWrite[] = [];
 /** Write ids per chunk of the guest's id arena (4 KiB). */
 const ID_CHUNK = 1024;
 
@@ -40,6 +41,20 @@ class BatchedWrite implements Extent {
   ) {}
 }
 
+/** One disk's share of a submitted batch, waiting for the disk's answer. Records are reused once
+ *  answered (a VirtualDisk answers each request exactly once), so that submitting a batch costs
+ *  no completion closure per disk. */
+class DiskAnswer {
+  batch: readonly BatchedWrite[] = [];
+  disk = 0;
+  count = 0;
+  life = 0;
+  /** Next free record. */
+  free: DiskAnswer | null = null;
+  /** The completion handed to the disk: `answered(this, result)`, made once per record. */
+  answer: (result: IoResult<void>) => void = () => undefined;
+}
+
 export class Guest implements WriteSink {
   private host: string | null = null;
   private life = 0;
@@ -47,14 +62,19 @@ export class Guest implements WriteSink {
   private quiesced = false;
   private held: HeldWrite[] = [];
   private drainWaiters: Array<() => void> = [];
-  private batch: BatchedWrite[] = [];
+  /** The writes of the instant, batch[0, batchLength), gathered in one reused array: a batch is
+   *  copied out of it at its exact size (mostly one write: a fresh array grown by push costs
+   *  three times that, and `length = 0` gives back the room that the next push allocates again). */
+  private readonly batch: Array<BatchedWrite | null> = [];
+  private batchLength = 0;
   private batchScheduled = false;
   private readonly batchLabel: number;
   /** One disk's extents of the batch being submitted; the disk reads them before writeMany returns. */
   private readonly extents: BatchedWrite[] = [];
-  /** The chunk the ids of the next writes are views of, and how many of its ids are taken. */
-  private idChunk = new ArrayBuffer(ID_CHUNK * Uint32Array.BYTES_PER_ELEMENT);
+  /** The chunk the ids of the next writes are taken from, and how many of its ids are taken. */
+  private idChunk = new Uint32Array(ID_CHUNK);
   private idChunkUsed = 0;
+  private freeAnswers: DiskAnswer | null = null;
   generator: WorkloadGenerator | null = null;
   /** Called when the guest boots on a host, before its first write there (checkers hook in). */
   onStart: ((guest: Guest, hostId: string, previousHost: string | null) => void) | null = null;
@@ -108,9 +128,11 @@ export class Guest implements WriteSink {
   /** Writes of one instant go to each disk as one scatter-gather request (the issue's batches
    *  per tick), which keeps a simulated day of hundreds of VMs cheap. */
   private issue(disk: number, start: number, count: number, done: (ok: boolean) => void): void {
-    const ids = this.newIds(count);
     this.inFlight++;
-    this.batch.push(new BatchedWrite(disk, start, new SymbolicPayload(ids), done));
+    const write = new BatchedWrite(disk, start, this.newPayload(count), done);
+    if (this.batchLength === this.batch.length) this.batch.push(write);
+    else this.batch[this.batchLength] = write;
+    this.batchLength++;
     if (!this.batchScheduled) {
       this.batchScheduled = true;
       this.kernel.schedule(0, this.batchLabel, this.submitBatch);
@@ -119,63 +141,86 @@ export class Guest implements WriteSink {
 
   private readonly submitBatch = (): void => {
     this.batchScheduled = false;
-    const batch = this.batch;
-    this.batch = [];
+    const batch = this.batch.slice(0, this.batchLength) as BatchedWrite[];
+    this.batch.fill(null, 0, this.batchLength);
+    this.batchLength = 0;
     const host = this.host;
     if (host === null) {
       this.inFlight -= batch.length;
       this.wakeDrainWaiters();
       return;
     }
-    const extents = this.extents;
     for (let disk = 0; disk < this.truths.length; disk++) {
+      let count = 0;
+      for (let i = 0; i < batch.length; i++) if (batch[i].disk === disk) count++;
+      if (count === 0) continue;
+      // A batch for one disk (the common case) is its own list of extents.
+      if (count === batch.length) {
+        this.diskOn(host, disk).writeMany(batch, this.answerFor(batch, disk, count));
+        continue;
+      }
+      const extents = this.extents;
       for (let i = 0; i < batch.length; i++) if (batch[i].disk === disk) extents.push(batch[i]);
-      if (extents.length === 0) continue;
-      const count = extents.length;
-      this.diskOn(host, disk).writeMany(extents, this.completionOf(batch, disk, count));
+      this.diskOn(host, disk).writeMany(extents, this.answerFor(batch, disk, count));
       extents.length = 0;
     }
   };
 
   /** The completion of disk `disk`'s `count` writes of `batch` (each disk answers on its own). */
-  private completionOf(batch: readonly BatchedWrite[], disk: number, count: number): (result: IoResult<void>) => void {
-    const life = this.life;
-    return (result) => {
-      this.inFlight -= count;
-      const alive = life === this.life;
-      if (result.ok) {
-        const truth = this.truths[disk];
-        const now = this.kernel.now();
-        for (let i = 0; i < batch.length; i++) {
-          const write = batch[i];
-          if (write.disk === disk) truth.recordWrite(now, write.start, write.payload.ids, alive);
-        }
-      }
-      this.wakeDrainWaiters();
-      if (alive) {
-        for (let i = 0; i < batch.length; i++) if (batch[i].disk === disk) batch[i].done(result.ok);
-      }
-    };
+  private answerFor(batch: readonly BatchedWrite[], disk: number, count: number): (result: IoResult<void>) => void {
+    let record = this.freeAnswers;
+    if (record === null) {
+      const fresh = new DiskAnswer();
+      fresh.answer = (result) => this.answered(fresh, result);
+      record = fresh;
+    } else {
+      this.freeAnswers = record.free;
+      record.free = null;
+    }
+    record.batch = batch;
+    record.disk = disk;
+    record.count = count;
+    record.life = this.life;
+    return record.answer;
   }
 
-  /** The ids of a new write of `count` blocks. They are views of a shared chunk: a typed array
-   *  of its own costs a write more than twice the memory (and the garbage) of a view. Payloads
-   *  never change, so sharing the chunk is safe. */
-  private newIds(count: number): Uint32Array {
-    const first = this.writeIds.nextRange(count);
-    let ids: Uint32Array;
-    if (count > ID_CHUNK) {
-      ids = new Uint32Array(count);
-    } else {
-      if (this.idChunkUsed + count > ID_CHUNK) {
-        this.idChunk = new ArrayBuffer(ID_CHUNK * Uint32Array.BYTES_PER_ELEMENT);
-        this.idChunkUsed = 0;
+  /** A disk answered its share of a batch: the truth records what landed, then the writers hear. */
+  private answered(record: DiskAnswer, result: IoResult<void>): void {
+    const { batch, disk, count, life } = record;
+    record.batch = NO_WRITES;
+    record.free = this.freeAnswers;
+    this.freeAnswers = record;
+    this.inFlight -= count;
+    const alive = life === this.life;
+    if (result.ok) {
+      const truth = this.truths[disk];
+      const now = this.kernel.now();
+      for (let i = 0; i < batch.length; i++) {
+        const write = batch[i];
+        if (write.disk === disk) truth.recordWrite(now, write.start, write.payload.idSource, alive, write.payload.idOffset, write.payload.blockCount);
       }
-      ids = new Uint32Array(this.idChunk, this.idChunkUsed * Uint32Array.BYTES_PER_ELEMENT, count);
-      this.idChunkUsed += count;
     }
-    for (let i = 0; i < count; i++) ids[i] = first + i;
-    return ids;
+    this.wakeDrainWaiters();
+    if (alive) {
+      for (let i = 0; i < batch.length; i++) if (batch[i].disk === disk) batch[i].done(result.ok);
+    }
+  }
+
+  /** The content of a new write of `count` blocks: fresh ids, taken from a shared chunk (a typed
+   *  array, or even a view, of its own would cost a write several times the memory and the
+   *  garbage of its payload). Payloads never change, so sharing the chunk is safe. */
+  private newPayload(count: number): SymbolicPayload {
+    const first = this.writeIds.nextRange(count);
+    if (count > ID_CHUNK) return SymbolicPayload.sequence(first, count);
+    if (this.idChunkUsed + count > ID_CHUNK) {
+      this.idChunk = new Uint32Array(ID_CHUNK);
+      this.idChunkUsed = 0;
+    }
+    const ids = this.idChunk;
+    const offset = this.idChunkUsed;
+    for (let i = 0; i < count; i++) ids[offset + i] = first + i;
+    this.idChunkUsed += count;
+    return new SymbolicPayload(ids, offset, count);
   }
 
   private wakeDrainWaiters(): void {
@@ -237,9 +282,9 @@ export class Guest implements WriteSink {
   /** Someone edits the VM's disk on `hostId` while the VM is off (mounting the VHD on the host):
    *  the guest will see these blocks when it boots again. */
   editOffline(hostId: string, disk: number, start: number, count: number, done: (ok: boolean) => void): void {
-    const ids = this.newIds(count);
-    this.diskOn(hostId, disk).write(start, new SymbolicPayload(ids), (result) => {
-      if (result.ok) this.truths[disk].recordWrite(this.kernel.now(), start, ids, false);
+    const payload = this.newPayload(count);
+    this.diskOn(hostId, disk).write(start, payload, (result) => {
+      if (result.ok) this.truths[disk].recordWrite(this.kernel.now(), start, payload.idSource, false, payload.idOffset, payload.blockCount);
       done(result.ok);
     });
   }
