@@ -1,6 +1,8 @@
 // Retransmitter timers: acknowledging or clearing cancels exactly the resend timers that are
-// armed (a frame still in the local queue has none), so a stopped session leaves no events.
+// armed (a frame still in the local queue has none), so a stopped session leaves no events; and
+// the frames outstanding are exactly those sent and not yet acknowledged, in any order of acks.
 import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 import { seconds, type Duration, type Instant } from '../../model/index.js';
 import { Kernel, KernelClock } from '../../sim/index.js';
 import { Retransmitter } from '../../engine/data-plane/retransmitter.js';
@@ -119,5 +121,39 @@ describe('Retransmitter: the timeout starts only for the attempt that left', () 
     runTo(160);
     expect(lefts.length).toBe(3);
     expect(kernel.now()).toBe(seconds(160));
+  });
+});
+
+describe('Retransmitter: frames outstanding', () => {
+  it('tracks exactly the keys sent and not yet acknowledged or cleared, whatever the order of acks', () => {
+    const op = fc.oneof(
+      { weight: 4, arbitrary: fc.nat(12).map((key) => ({ kind: 'send' as const, key: `k${key}` })) },
+      { weight: 3, arbitrary: fc.nat(12).map((key) => ({ kind: 'ack' as const, key: `k${key}` })) },
+      { weight: 1, arbitrary: fc.constant({ kind: 'clear' as const, key: '' }) },
+    );
+    fc.assert(
+      fc.property(fc.array(op, { maxLength: 80 }), (ops) => {
+        const { clock, lefts, retx } = manualTransport();
+        const model = new Set<string>();
+        for (const { kind, key } of ops) {
+          if (kind === 'send') {
+            if (model.has(key)) continue; // sending an outstanding key is a programmer error
+            retx.send(key, frame);
+            model.add(key);
+          } else if (kind === 'ack') {
+            expect(retx.acknowledge(key)).toBe(model.delete(key));
+          } else {
+            retx.clear();
+            model.clear();
+          }
+          retx.invariants();
+          expect(retx.size).toBe(model.size);
+          for (let k = 0; k <= 12; k++) expect(retx.has(`k${k}`)).toBe(model.has(`k${k}`));
+        }
+        // Every frame leaves now: only those still outstanding arm a resend timer.
+        for (const left of lefts) left();
+        expect(clock.pendingTimers).toBe(model.size);
+      }),
+    );
   });
 });

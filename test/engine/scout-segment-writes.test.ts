@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { SimCodec, SymbolicPayload } from '../../sim/index.js';
 import { coalesce } from '../../engine/data-plane/coalesce.js';
-import { blockOfKey, blocksTouched, blockWrites, coalescedByDisk, diskOfKey, undoOf } from '../../engine/providers/inmage-scout/segment-writes.js';
+import { blockOfKey, blockWrites, coalescedByDisk, diskOfKey, SegmentScratch, undoOf } from '../../engine/providers/inmage-scout/segment-writes.js';
 import type { Payload } from '../../engine/ports.js';
 
 const codec = new SimCodec({ blockSizeBytes: 4096 });
@@ -25,14 +25,22 @@ const segment = fc.oneof(
   fc.uniqueArray(fc.record({ disk: fc.nat(1), slot: fc.nat(100) }), { minLength: 1, maxLength: 150, selector: (w) => `${w.disk}:${w.slot}` }).map((ws) => ws.map((w) => ({ disk: w.disk, start: 4 * w.slot, count: 1 + (w.slot % 4) }))),
 );
 
+/** A scratch shared by every case, as a master-target pair reuses one from segment to segment:
+ *  a segment must not depend on what an earlier, longer one left in it. */
+const scratch = new SegmentScratch();
+
 function build(writes: readonly Write[], skip: number) {
-  // A segment is a range of its batch's columns: put a few unrelated records before it.
+  // A segment is a range of its batch's columns: put a few unrelated records before it, with
+  // their content before the segment's in the batch's content.
   const before = Array.from({ length: skip }, (_, i) => ({ disk: 1, start: 100 + i, count: 1 }));
   const all = [...before, ...writes];
   let id = 1000;
   const payloads = writes.map((w) => SymbolicPayload.sequence((id += 10), w.count));
+  const content = codec.concat([...before.map((_, i) => SymbolicPayload.filled(1 + i, 1)), ...payloads]);
+  const offsets: number[] = [];
+  all.reduce((offset, w) => (offsets.push(offset), offset + w.count), 0);
   const columns = { disks: all.map((w) => w.disk), starts: all.map((w) => w.start), counts: all.map((w) => w.count), ats: all.map((_, i) => i) };
-  return { payloads, segment: blockWrites(columns, skip, all.length, payloads) };
+  return { payloads, segment: blockWrites(columns, skip, all.length, content, offsets, scratch) };
 }
 
 describe('segment writes at the master target', () => {
@@ -41,14 +49,14 @@ describe('segment writes at the master target', () => {
       fc.property(segment, fc.nat(3), (writes, skip) => {
         const { payloads, segment: w } = build(writes, skip);
         const replica = (disk: number, block: number) => 7 + 100 * disk + block; // the id a block holds
-        const runs = blocksTouched(w);
+        const runs = { keys: [...w.runKeys.subarray(0, w.runCount)], counts: [...w.runCounts.subarray(0, w.runCount)] };
         const touched = new Set(writes.flatMap((x) => Array.from({ length: x.count }, (_, b) => `${x.disk}:${x.start + b}`)));
         const read = runs.keys.flatMap((key, r) => Array.from({ length: runs.counts[r] }, (_, b) => `${diskOfKey(key)}:${blockOfKey(key) + b}`));
         expect(read).toEqual([...touched].sort((a, b) => Number(a.split(':')[0]) - Number(b.split(':')[0]) || Number(a.split(':')[1]) - Number(b.split(':')[1])));
         // Runs are maximal: two runs never touch on one disk.
         for (let r = 1; r < runs.keys.length; r++) expect(runs.keys[r - 1] + runs.counts[r - 1]).toBeLessThan(runs.keys[r]);
         const runPayloads = runs.keys.map((key, r) => new SymbolicPayload(Uint32Array.from({ length: runs.counts[r] }, (_, b) => replica(diskOfKey(key), blockOfKey(key) + b))));
-        const undo = undoOf(codec, w, runs, runPayloads).map(idsOf);
+        const undo = undoOf(codec, w, runPayloads).map(idsOf);
         const image = new Map<string, number>();
         const expected = writes.map((x, i) => {
           const old = Array.from({ length: x.count }, (_, b) => image.get(`${x.disk}:${x.start + b}`) ?? replica(x.disk, x.start + b));

@@ -16,7 +16,7 @@
 // host); what was confirmed is on the replica and the journal index, synced. A replica read that
 // fails leaves no undo: the instants before it become unrecoverable (the window moves past it).
 import { assert, type Instant, type ScoutPolicy } from '../../../model/index.js';
-import type { BlockDevice, BlockRange, Codec, Extent, Frame, HostPorts, Hypervisor, ManagedService, Payload, Transport } from '../../ports.js';
+import type { BlockDevice, BlockRange, Extent, Frame, HostPorts, Hypervisor, IoResult, ManagedService, Payload, Transport } from '../../ports.js';
 import { TestDisk } from '../hyperv-replica/test-disk.js';
 import { open, seal } from '../../data-plane/envelope.js';
 import { readStates } from '../../data-plane/persisted-states.js';
@@ -24,8 +24,8 @@ import { join } from '../../data-plane/coalesce.js';
 import { plantedBugs } from '../../planted-bugs.js';
 import { decodeSegments, ENTRY_WORDS, SegmentWriter, type JournalEvent, type SegmentHeader, type SegmentRecord } from './journal-file.js';
 import type { CompareRecord, ForwardBatch, ScoutMessage, TagKind } from './messages.js';
-import { contentOffsets, dataPayload } from './batch-records.js';
-import { blocksTouched, blockOfKey, blockWrites, coalescedByDisk, diskOfKey, undoOf, type BlockWrites } from './segment-writes.js';
+import { contentOffsets } from './batch-records.js';
+import { blockOfKey, blockWrites, coalescedByDisk, diskOfKey, PlacedPayload, SegmentScratch, undoOf, type BlockWrites } from './segment-writes.js';
 import { SCOUT_AGENT_SERVICE, SCOUT_MT_SERVICE, SCOUT_PS_SERVICE, type MasterTargetRequest, type RecoveryTarget, type ScoutResponse } from './requests.js';
 import { RetentionJournal, type PurgeCause } from './retention-journal.js';
 
@@ -77,8 +77,45 @@ interface RetentionJob {
 interface Segment {
   readonly first: number;
   readonly end: number;
-  readonly events: JournalEvent[];
+  readonly events: readonly JournalEvent[];
   readonly compare: CompareRecord | null;
+}
+
+/** The batch a pair is applying, one segment at a time. */
+interface BatchApply {
+  readonly batch: ForwardBatch;
+  readonly segments: readonly Segment[];
+  /** Where each data record's content starts in the batch's content. */
+  readonly offsets: readonly number[];
+  /** A segment journaled before a restart (it may be half applied): written again, not journaled. */
+  readonly resumeSegment: number;
+  /** The segment being applied, its writes and its index header. */
+  index: number;
+  writes: BlockWrites | null;
+  header: SegmentHeader | null;
+}
+
+/** The callbacks of a pair's apply steps, made once per pair: the steps of a segment, every
+ *  replicated write's path, then allocate no closures. */
+interface ApplySteps {
+  readonly nextSegment: () => void;
+  readonly undone: (undo: Payload[] | null) => void;
+  readonly journaled: () => void;
+  readonly segmentWritten: () => void;
+  /** Per disk: its part of the undo read answered. */
+  readonly undoRead: ReadonlyArray<(result: IoResult<readonly Payload[]>) => void>;
+  /** Per disk: its replica write landed (a flush follows). */
+  readonly replicaWritten: ReadonlyArray<(result: IoResult<void>) => void>;
+  readonly replicaFlushed: () => void;
+}
+
+/** A range of an undo read (a class, not a literal: its numbers stay small integers in place,
+ *  where a literal of a shape shared with other code may box them). */
+class ReadRange implements BlockRange {
+  constructor(
+    readonly start: number,
+    readonly count: number,
+  ) {}
 }
 
 class MtPair {
@@ -102,13 +139,31 @@ class MtPair {
   /** A test copy is being built from the journal: applying waits so the point stays intact. */
   preparingTest = false;
   readonly stats = { batchesApplied: 0, writesApplied: 0, blocksApplied: 0, undoBlocks: 0, comparesAnswered: 0 };
+  /** The order and runs of the segment being applied (one at a time), reused by the next. */
+  readonly scratch = new SegmentScratch();
+  apply: BatchApply | null = null;
+  readonly steps: ApplySteps;
+  /** The undo read in flight (one at a time): its writes, the content of each run, the first run
+   *  each disk's read fills, reads not answered yet, whether one failed, and who gets the undo. */
+  undoWrites: BlockWrites | null = null;
+  undoRunPayloads: Payload[] = [];
+  readonly undoFirstRun: Int32Array;
+  undoReadsLeft = 0;
+  undoReadFailed = false;
+  undoDone: ((undo: Payload[] | null) => void) | null = null;
+  /** The replica write in flight (one at a time): disks not flushed yet, and who is told. */
+  replicaWritesLeft = 0;
+  replicaDone: (() => void) | null = null;
 
   constructor(
     readonly config: PairConfig,
     ports: HostPorts,
+    stepsOf: (pair: MtPair) => ApplySteps,
   ) {
     this.devices = config.targetDisks.map((id) => ports.device(id));
+    this.undoFirstRun = new Int32Array(this.devices.length);
     if (config.inSyncAt !== null) this.spans.push({ from: config.inSyncAt, to: config.inSyncAt });
+    this.steps = stepsOf(this);
   }
 
   get latestConsistentAt(): Instant | null {
@@ -165,6 +220,9 @@ export class MasterTargetService implements ManagedService {
   private retentionBusy = false;
   /** The index records of the group commit being written (reused: one commit at a time). */
   private readonly indexWriter = new SegmentWriter();
+  /** The undo payloads of the retention extent being gathered (reused: filled and emptied
+   *  synchronously by one group commit). */
+  private readonly extentParts: Payload[] = [];
 
   constructor(private readonly ports: MasterTargetPorts) {
     this.volume = ports.device(retentionVolumeId(ports.hostId));
@@ -225,7 +283,7 @@ export class MasterTargetService implements ManagedService {
   }
 
   private addPair(config: PairConfig): MtPair {
-    const pair = new MtPair(config, this.ports);
+    const pair = new MtPair(config, this.ports, (p) => this.stepsOf(p));
     this.pairs.set(config.vmId, pair);
     this.byIndex.set(config.index, pair);
     this.nextIndex = Math.max(this.nextIndex, config.index + 1);
@@ -301,41 +359,69 @@ export class MasterTargetService implements ManagedService {
   // --- apply -------------------------------------------------------------------------------------
 
   private applyBatch(pair: MtPair, batch: ForwardBatch, resumeSegment: number): void {
-    const segments = splitSegments(batch);
-    const offsets = contentOffsets(batch.data);
-    let index = 0;
-    const nextSegment = (): void => {
-      if (pair.state === 'removed') return;
-      if (index === segments.length) return this.finishBatch(pair, batch);
-      const i = index++;
-      if (i < resumeSegment) return nextSegment();
-      const segment = segments[i];
-      const writes = segmentWrites(this.ports.codec, batch, offsets, segment);
-      const header: SegmentHeader = {
-        pair: pair.config.index,
-        generation: batch.generation,
-        seq: batch.seq,
-        segment: i,
-        sealedAt: i === segments.length - 1 ? batch.sealedAt : -1,
-        events: segment.events,
-      };
-      const afterWrites = () => this.afterSegment(pair, batch.generation, segment, nextSegment);
-      if (i === resumeSegment) return this.writeReplica(pair, writes, afterWrites);
-      this.captureUndo(pair, writes, (undo) => {
-        if (undo === null && writes.end > writes.first && !plantedBugs.has('scout-skip-retention-undo')) {
-          // The old content could not be read: instants before this segment cannot be recovered.
-          let newest = 0;
-          for (let w = writes.first; w < writes.end; w++) newest = Math.max(newest, writes.ats[w]);
-          pair.purged(newest);
-        }
-        if (pair.test !== null) this.preserveForTest(pair.test, writes, undo);
-        this.journalSegment(pair, writes, undo, header, () => {
-          pair.applyEvents(segment.events);
-          this.writeReplica(pair, writes, afterWrites);
-        });
-      });
+    pair.apply = { batch, segments: splitSegments(batch), offsets: contentOffsets(batch.data), resumeSegment, index: -1, writes: null, header: null };
+    this.nextSegment(pair);
+  }
+
+  private stepsOf(pair: MtPair): ApplySteps {
+    return {
+      nextSegment: () => this.nextSegment(pair),
+      undone: (undo) => this.undone(pair, undo),
+      journaled: () => this.journaled(pair),
+      segmentWritten: () => this.segmentWritten(pair),
+      undoRead: pair.devices.map((_, disk) => (result: IoResult<readonly Payload[]>) => this.undoRead(pair, disk, result)),
+      replicaWritten: pair.devices.map((_, disk) => (result: IoResult<void>) => this.replicaWritten(pair, disk, result)),
+      replicaFlushed: () => this.replicaFlushed(pair),
     };
-    nextSegment();
+  }
+
+  /** Applies the next segment of the pair's batch: its undo is read, journaled, then its writes land. */
+  private nextSegment(pair: MtPair): void {
+    if (pair.state === 'removed') return;
+    const apply = pair.apply!;
+    const { batch, segments } = apply;
+    const i = ++apply.index;
+    if (i === segments.length) {
+      pair.apply = null;
+      return this.finishBatch(pair, batch);
+    }
+    if (i < apply.resumeSegment) return this.nextSegment(pair);
+    const segment = segments[i];
+    const writes = blockWrites(batch.data, segment.first, segment.end, batch.data.content, apply.offsets, pair.scratch);
+    apply.writes = writes;
+    apply.header = {
+      pair: pair.config.index,
+      generation: batch.generation,
+      seq: batch.seq,
+      segment: i,
+      sealedAt: i === segments.length - 1 ? batch.sealedAt : -1,
+      events: segment.events,
+    };
+    if (i === apply.resumeSegment) return this.writeReplica(pair, writes, pair.steps.segmentWritten);
+    this.captureUndo(pair, writes, pair.steps.undone);
+  }
+
+  private undone(pair: MtPair, undo: Payload[] | null): void {
+    const writes = pair.apply!.writes!;
+    if (undo === null && writes.end > writes.first && !plantedBugs.has('scout-skip-retention-undo')) {
+      // The old content could not be read: instants before this segment cannot be recovered.
+      let newest = 0;
+      for (let w = writes.first; w < writes.end; w++) newest = Math.max(newest, writes.ats[w]);
+      pair.purged(newest);
+    }
+    if (pair.test !== null) this.preserveForTest(pair.test, writes, undo);
+    this.journalSegment(pair, writes, undo, pair.apply!.header!, pair.steps.journaled);
+  }
+
+  private journaled(pair: MtPair): void {
+    const apply = pair.apply!;
+    pair.applyEvents(apply.segments[apply.index].events);
+    this.writeReplica(pair, apply.writes!, pair.steps.segmentWritten);
+  }
+
+  private segmentWritten(pair: MtPair): void {
+    const apply = pair.apply!;
+    this.afterSegment(pair, apply.batch.generation, apply.segments[apply.index], pair.steps.nextSegment);
   }
 
   /** Reads the content each write overwrites: from the replica for the first touch of a block
@@ -343,31 +429,40 @@ export class MasterTargetService implements ManagedService {
    *  of adjacent blocks, in block order. `undo[i - first]` is write i's. */
   private captureUndo(pair: MtPair, writes: BlockWrites, done: (undo: Payload[] | null) => void): void {
     if (writes.first === writes.end || plantedBugs.has('scout-skip-retention-undo')) return done(null);
-    const runs = blocksTouched(writes);
-    const runPayloads: Payload[] = new Array(runs.keys.length);
+    const { runCount, runKeys, runCounts } = writes;
+    pair.undoWrites = writes;
+    pair.undoRunPayloads = new Array(runCount);
+    pair.undoReadFailed = false;
+    pair.undoDone = done;
+    pair.undoReadsLeft = 0;
+    for (let r = 0; r < runCount; r++) if (r === 0 || diskOfKey(runKeys[r]) !== diskOfKey(runKeys[r - 1])) pair.undoReadsLeft++;
     // Runs are in (disk, block) order: one scatter-gather read per disk touched.
-    const reads: Array<{ disk: number; firstRun: number; ranges: BlockRange[] }> = [];
-    for (let r = 0; r < runs.keys.length; r++) {
-      const disk = diskOfKey(runs.keys[r]);
-      let read = reads[reads.length - 1];
-      if (read === undefined || read.disk !== disk) reads.push((read = { disk, firstRun: r, ranges: [] }));
-      read.ranges.push({ start: blockOfKey(runs.keys[r]), count: runs.counts[r] });
+    for (let firstRun = 0; firstRun < runCount; ) {
+      const disk = diskOfKey(runKeys[firstRun]);
+      let endRun = firstRun + 1;
+      while (endRun < runCount && diskOfKey(runKeys[endRun]) === disk) endRun++;
+      const ranges: BlockRange[] = new Array(endRun - firstRun);
+      for (let r = firstRun; r < endRun; r++) ranges[r - firstRun] = new ReadRange(blockOfKey(runKeys[r]), runCounts[r]);
+      pair.undoFirstRun[disk] = firstRun;
+      pair.devices[disk].readMany(ranges, pair.steps.undoRead[disk]);
+      firstRun = endRun;
     }
-    let failed = false;
-    const arrived = join(reads.length, () => {
-      if (failed) {
-        this.ports.tracer.mark('mt-undo-read-failed');
-        return done(null);
-      }
-      done(undoOf(this.ports.codec, writes, runs, runPayloads));
-    });
-    for (const { disk, firstRun, ranges } of reads) {
-      pair.devices[disk].readMany(ranges, (result) => {
-        if (!result.ok) failed = true;
-        else for (let i = 0; i < result.value.length; i++) runPayloads[firstRun + i] = result.value[i];
-        arrived();
-      });
-    }
+  }
+
+  /** One disk's part of the undo read answered; the undo is complete once every disk's is. */
+  private undoRead(pair: MtPair, disk: number, result: IoResult<readonly Payload[]>): void {
+    if (!result.ok) pair.undoReadFailed = true;
+    else for (let i = 0; i < result.value.length; i++) pair.undoRunPayloads[pair.undoFirstRun[disk] + i] = result.value[i];
+    if (--pair.undoReadsLeft > 0) return;
+    const writes = pair.undoWrites!;
+    const runPayloads = pair.undoRunPayloads;
+    const done = pair.undoDone!;
+    pair.undoWrites = null;
+    pair.undoRunPayloads = [];
+    pair.undoDone = null;
+    if (!pair.undoReadFailed) return done(undoOf(this.ports.codec, writes, runPayloads));
+    this.ports.tracer.mark('mt-undo-read-failed');
+    done(null);
   }
 
   /** Keeps, for the test copy, the content each block had before this segment overwrites it
@@ -405,6 +500,11 @@ export class MasterTargetService implements ManagedService {
     const extents: Extent[] = [];
     const index = this.indexWriter;
     index.clear();
+    // Undo allocated back to back on the ring is written as one extent (one run per commit,
+    // unless the ring wrapped), not one per write.
+    const parts = this.extentParts;
+    let extentStart = 0;
+    let extentEnd = -1;
     for (const job of jobs) {
       const { pair, writes, undo } = job;
       index.begin(job.header, undo === null ? 0 : writes.end - writes.first);
@@ -415,12 +515,18 @@ export class MasterTargetService implements ManagedService {
           if (offset === null) assert(false, `master target ${this.ports.hostId}: a write of ${count} blocks does not fit the retention volume`);
           this.journal.append(pair.config.index, writes.disks[w], writes.starts[w], count, writes.ats[w] as Instant, offset);
           index.entry(writes.disks[w], writes.starts[w], count, writes.ats[w], offset);
-          extents.push({ start: offset, payload: undo[w - writes.first] });
+          if (offset !== extentEnd) {
+            this.closeExtent(extents, extentStart);
+            extentStart = offset;
+          }
+          parts.push(undo[w - writes.first]);
+          extentEnd = offset + count;
           pair.stats.undoBlocks += count;
         }
       }
       index.end();
     }
+    this.closeExtent(extents, extentStart);
     // The index buffer is reused by the next group commit, which starts only once this one's
     // append has completed.
     const persist = () =>
@@ -435,20 +541,38 @@ export class MasterTargetService implements ManagedService {
     this.volume.writeMany(extents, () => this.volume.flush(() => persist()));
   }
 
+  /** Adds the extent of the undo gathered in `extentParts` at `start` of the volume, if any. */
+  private closeExtent(extents: Extent[], start: number): void {
+    const parts = this.extentParts;
+    if (parts.length === 0) return;
+    extents.push(new PlacedPayload(start, parts.length === 1 ? parts[0] : this.ports.codec.concat(parts)));
+    parts.length = 0; // concat copied the parts: the array is reused for the next extent
+  }
+
   /** Writes the segment's blocks (coalesced, last writer wins) and flushes every disk touched. */
   private writeReplica(pair: MtPair, writes: BlockWrites, done: () => void): void {
     if (writes.end === writes.first) return done();
     const byDisk = coalescedByDisk(this.ports.codec, writes);
     pair.stats.writesApplied += writes.end - writes.first;
-    const flushed = join(byDisk.length, done);
+    pair.replicaWritesLeft = byDisk.length;
+    pair.replicaDone = done;
     for (const { disk, extents } of byDisk) {
       for (const e of extents) pair.stats.blocksApplied += e.payload.blockCount;
-      pair.devices[disk].writeMany(extents, (result) => {
-        if (!result.ok) this.ports.tracer.mark('mt-replica-write-failed');
-        if (plantedBugs.has('scout-ack-before-flush')) return flushed();
-        pair.devices[disk].flush(() => flushed());
-      });
+      pair.devices[disk].writeMany(extents, pair.steps.replicaWritten[disk]);
     }
+  }
+
+  private replicaWritten(pair: MtPair, disk: number, result: IoResult<void>): void {
+    if (!result.ok) this.ports.tracer.mark('mt-replica-write-failed');
+    if (plantedBugs.has('scout-ack-before-flush')) return this.replicaFlushed(pair);
+    pair.devices[disk].flush(pair.steps.replicaFlushed);
+  }
+
+  private replicaFlushed(pair: MtPair): void {
+    if (--pair.replicaWritesLeft > 0) return;
+    const done = pair.replicaDone!;
+    pair.replicaDone = null;
+    done();
   }
 
   private afterSegment(pair: MtPair, generation: number, segment: Segment, next: () => void): void {
@@ -476,7 +600,7 @@ export class MasterTargetService implements ManagedService {
     pair.stats.batchesApplied++;
     pair.applying = false;
     this.confirm(pair);
-    for (const waiter of pair.afterApply.splice(0)) waiter();
+    if (pair.afterApply.length > 0) for (const waiter of pair.afterApply.splice(0)) waiter();
     this.pump(pair);
   }
 
@@ -558,7 +682,10 @@ export class MasterTargetService implements ManagedService {
     const payloads: Payload[] = new Array(entries.length);
     const read = join(entries.length, () => {
       const columns = { disks: entries.map((e) => e.disk), starts: entries.map((e) => e.start), counts: entries.map((e) => e.count), ats: entries.map((e) => e.at) };
-      const writes = blockWrites(columns, 0, entries.length, payloads);
+      const offsets: number[] = new Array(entries.length);
+      for (let i = 0, offset = 0; i < entries.length; offset += entries[i].count, i++) offsets[i] = offset;
+      const content = entries.length === 0 ? null : this.ports.codec.concat(payloads);
+      const writes = blockWrites(columns, 0, entries.length, content, offsets);
       this.journal.truncateAfter(pair.config.index, at);
       this.writeReplica(pair, writes, done);
     });
@@ -751,12 +878,18 @@ export class MasterTargetService implements ManagedService {
     this.journal.invariants();
     for (const pair of this.pairs.values()) {
       for (let i = 1; i < pair.spans.length; i++) assert(pair.spans[i - 1].to <= pair.spans[i].from, `master target: spans of ${pair.config.vmId} overlap`);
+      assert(pair.apply === null || pair.applying, `master target: a batch of ${pair.config.vmId} is being applied while the pair is not applying`);
+      assert(pair.undoReadsLeft >= 0 && pair.replicaWritesLeft >= 0 && (pair.undoDone === null) === (pair.undoWrites === null), `master target: the I/O in flight of ${pair.config.vmId} is miscounted`);
     }
   }
 }
 
+/** The events of a segment without control records (shared: never changed). */
+const NO_EVENTS: readonly JournalEvent[] = Object.freeze([]);
+
 /** Splits a batch at each compare record: a compare must see the replica as of its position. */
 function splitSegments(batch: ForwardBatch): Segment[] {
+  if (batch.control.length === 0) return [{ first: 0, end: batch.data.disks.length, events: NO_EVENTS, compare: null }];
   const segments: Segment[] = [];
   let first = 0;
   let events: JournalEvent[] = [];
@@ -780,14 +913,6 @@ function splitSegments(batch: ForwardBatch): Segment[] {
   }
   segments.push({ first, end: batch.data.disks.length, events, compare: null });
   return segments;
-}
-
-/** The data records of a segment, each with its slice of the batch's content. */
-function segmentWrites(codec: Codec, batch: ForwardBatch, offsets: readonly number[], segment: Segment): BlockWrites {
-  const { data } = batch;
-  const payloads: Payload[] = new Array(segment.end - segment.first);
-  for (let w = segment.first; w < segment.end; w++) payloads[w - segment.first] = dataPayload(codec, data, offsets, w);
-  return blockWrites(data, segment.first, segment.end, payloads);
 }
 
 /** Where the batch (generation, seq) is in `batches`, or -1. */
