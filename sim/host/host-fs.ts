@@ -17,15 +17,22 @@
 // - An append or write that would take the volume past `capacityBytes` fails with `no-space`
 //   and changes nothing.
 //
-// Cheapness: the engine appends small records often, so the durable state of a file is kept as a
+// Cheapness: a file's volatile content lives beside memfs, in chunks this layer owns; memfs keeps
+// only the namespace (directories and an empty entry per file), which is what decides io-errors
+// for paths through a file, and `list`. The engine appends small records often (a master target
+// appends its retention-journal index once per group commit, ~150k times a day at 100 VMs, to
+// files of tens of MB), and memfs grows a file by allocating a bigger buffer and copying the old
+// content into it: big copies, and big short-lived buffers for the collector. Here an append
+// copies its bytes (the port does not hand them over) into the spare room of the file's last
+// chunk, or into a new chunk as big as the file so far (at most 1 MiB), so an append costs
+// O(appended bytes), nothing is ever copied again, and the only spare room is in the last chunk.
+// Reads concatenate the chunks (they hand out a copy anyway). The durable state of a file is a
 // length into its volatile content (the volatile content is the durable content plus appended
-// bytes) and a crash truncates to it. Only a whole-file write over durable content copies the
-// old durable content aside (a snapshot), once per sync interval. Appends and whole writes go
-// through descriptors kept open per file, which skips memfs's path walk, its permission checks
-// and open/close on every call. The content of a file last written whole is kept beside memfs
-// (immutable once written), so that reading it, or setting its durable content aside, does not
-// go back through memfs: the engine rewrites its small state files after every applied log, and
-// that path was a tenth of a day's benchmark.
+// bytes) and a crash truncates to it, dropping the chunks past it. A whole-file write keeps the
+// caller's bytes as the file's one chunk (the port hands them over; they are never written) and
+// drops the old chunks; it sets the old durable content aside (a snapshot), without a copy when
+// that is one whole chunk, once per sync interval. The engine rewrites its small state files
+// after every applied log, so that path must not copy.
 import { createFsFromVolume, Volume, type IFs } from 'memfs';
 import { assert, millis, micros, type Duration } from '../../model/index.js';
 import type { FsError, FsResult, HostFs } from '../../engine/ports.js';
@@ -45,41 +52,46 @@ export interface HostFsOptions {
 export const HOST_FS_OP_LATENCY_DEFAULT = micros(50);
 export const HOST_FS_SYNC_LATENCY_DEFAULT = millis(2);
 export const HOST_FS_TEAR_CHANCE_DEFAULT: Ratio = { numerator: 1, denominator: 2 };
-/** Descriptors kept open for writes (memfs allows 10,000 per volume); all close when reached. */
-export const HOST_FS_OPEN_FILES_MAX = 1024;
+/** Bounds of the size of a new chunk, which is the file's length so far: small files stay small,
+ *  the number of chunks grows with the logarithm of the size up to 1 MiB, and linearly beyond. */
+const CHUNK_BYTES_MIN = 256;
+const CHUNK_BYTES_MAX = 1 << 20;
 
 /** The process memfs sees: uid and gid 0 without asking the operating system on every path walk
  *  (the simulated host has no users), and no access to the real process's environment. */
 const MEMFS_PROCESS = { getuid: () => 0, getgid: () => 0, cwd: () => '/', platform: 'linux', emitWarning: () => undefined, env: {} };
 
-/** What the layer knows about one file beyond its bytes in memfs. */
+/** One file: its content (memfs holds only an empty entry for it) and its durability. */
 interface FileState {
-  /** Bytes of volatile content (mirrors the memfs file size). */
+  /** The volatile content, in order: every chunk but the last is full, the last holds `tailUsed`
+   *  bytes. No chunk is empty, so an empty file has none. */
+  chunks: Uint8Array[];
+  tailUsed: number;
+  /** The first chunk is shared (a caller's handed-over writeFile data, or a restored snapshot),
+   *  so it is never written: it is full, and appends go to a chunk after it. Every other chunk was
+   *  allocated here. */
+  firstShared: boolean;
+  /** Bytes of volatile content. */
   length: number;
   /** The file survives a crash: it was synced at least once since it was created. */
   durable: boolean;
   /** When `snapshot` is null, the durable content is the first `durableLength` volatile bytes. */
   durableLength: number;
-  /** The durable content, when an unsynced whole-file write replaced it in the volatile content. */
+  /** The durable content, when an unsynced whole-file write replaced it in the volatile content
+   *  (never written: it is an old buffer the file no longer appends to). */
   snapshot: Uint8Array | null;
   /** Offset of the file's only unsynced change when that change is one append, else -1. */
   loneAppendAt: number;
-  /** A read-write descriptor kept open for the next write, or -1. */
-  fd: number;
-  /** The whole volatile content when it was last set by a whole-file write (never mutated), or
-   *  null once an append or a truncation changed it. */
-  whole: Uint8Array | null;
 }
 
 const OK_VOID: FsResult<void> = Object.freeze({ ok: true, value: undefined });
 const HOST_DOWN: FsResult<never> = Object.freeze({ ok: false, error: Object.freeze({ kind: 'host-down' }) });
 
 export class SimHostFs implements HostFs {
+  /** The namespace: directories, and an empty entry per file. */
   private readonly fs: IFs;
   private readonly files = new Map<string, FileState>();
   private usedBytes = 0;
-  /** Files holding an open read-write descriptor. */
-  private readonly openFds = new Set<FileState>();
   private isDown = false;
   /** Bumped by crash and shutdown; a completion scheduled in an older epoch is dropped. */
   private epoch = 0;
@@ -175,23 +187,18 @@ export class SimHostFs implements HostFs {
     this.epoch++;
     for (const [path, file] of this.files) {
       if (!file.durable) {
-        this.closeFd(file);
         this.fs.unlinkSync(path);
         this.usedBytes -= file.length;
         this.files.delete(path);
         continue;
       }
       if (file.snapshot !== null) {
-        this.fs.writeFileSync(path, file.snapshot);
         this.usedBytes += file.snapshot.length - file.length;
-        file.length = file.snapshot.length;
-        file.whole = file.snapshot;
+        setWhole(file, file.snapshot);
       } else {
         const kept = file.durableLength + this.tornPrefixLength(file, random);
-        if (kept < file.length) this.fs.truncateSync(path, kept);
-        if (file.whole !== null) file.whole = file.whole.subarray(0, kept);
         this.usedBytes -= file.length - kept;
-        file.length = kept;
+        truncate(file, kept);
       }
       markDurable(file);
     }
@@ -212,13 +219,13 @@ export class SimHostFs implements HostFs {
     const file = this.files.get(path);
     if (file === undefined || !file.durable) return undefined;
     if (file.snapshot !== null) return file.snapshot.slice();
-    return this.volatileBytes(path, file).slice(0, file.durableLength);
+    return copyPrefix(file, file.durableLength);
   }
 
   /** The current (volatile) content, or undefined when the file does not exist. */
   content(path: string): Uint8Array | undefined {
     const file = this.files.get(path);
-    return file === undefined ? undefined : this.volatileBytes(path, file).slice();
+    return file === undefined ? undefined : copyPrefix(file, file.length);
   }
 
   /** Every file, sorted. */
@@ -226,18 +233,20 @@ export class SimHostFs implements HostFs {
     return [...this.files.keys()].sort(compareStrings);
   }
 
-  /** O(files): the bookkeeping agrees with memfs. For tests and after crashes. */
+  /** O(files): the bookkeeping agrees with itself and with the memfs namespace. For tests and
+   *  after crashes. */
   invariants(): void {
     let sum = 0;
     for (const [path, file] of this.files) {
       sum += file.length;
-      assert(this.fs.statSync(path).size === file.length, `host fs ${this.owner}: ${path} length drifted from memfs`);
-      assert(file.whole === null || file.whole.length === file.length, `host fs ${this.owner}: ${path} cached content length drifted`);
+      const entry = this.fs.statSync(path);
+      assert(entry.isFile() && entry.size === 0, `host fs ${this.owner}: ${path} is not an empty memfs entry (content lives beside memfs)`);
+      this.chunkInvariants(path, file);
+      assert(file.snapshot === null || file.snapshot.length === file.durableLength, `host fs ${this.owner}: ${path} snapshot holds more than its durable content`);
       assert(file.snapshot !== null || file.durableLength <= file.length, `host fs ${this.owner}: ${path} durable length beyond its content`);
       assert(file.durable || (file.durableLength === 0 && file.snapshot === null), `host fs ${this.owner}: ${path} never synced but has durable content`);
       assert(file.loneAppendAt === -1 || (file.snapshot === null && file.loneAppendAt === file.durableLength), `host fs ${this.owner}: ${path} lone append misplaced`);
     }
-    for (const file of this.openFds) assert(file.fd >= 0, `host fs ${this.owner}: a kept descriptor is closed`);
     assert(sum === this.usedBytes, `host fs ${this.owner}: usedBytes ${this.usedBytes} but files hold ${sum}`);
     assert(this.usedBytes <= this.capacityBytes, `host fs ${this.owner}: over capacity`);
   }
@@ -254,36 +263,27 @@ export class SimHostFs implements HostFs {
       file = created.value;
     }
     if (data.length === 0) return OK_VOID;
-    file.whole = null;
     const onlyChange = file.snapshot === null && file.length === file.durableLength;
     file.loneAppendAt = onlyChange ? file.length : -1;
-    this.fs.writeSync(this.fileFd(path, file), data, 0, data.length, file.length);
-    file.length += data.length;
+    appendChunked(file, data);
     this.usedBytes += data.length;
     return OK_VOID;
   }
 
   private applyWriteFile(path: string, data: Uint8Array): FsResult<void> {
-    const file = this.files.get(path);
+    let file = this.files.get(path);
     const oldLength = file === undefined ? 0 : file.length;
     if (this.usedBytes - oldLength + data.length > this.capacityBytes) return failure({ kind: 'no-space', path });
     if (file === undefined) {
       const created = this.create(path);
       if (!created.ok) return created;
-      this.fs.writeFileSync(path, data);
-      created.value.length = data.length;
-      created.value.whole = data; // handed over by the caller (HostFs.writeFile)
+      file = created.value;
     } else {
       // Keep the durable content aside before the volatile content stops extending it.
-      if (file.durable && file.snapshot === null) file.snapshot = file.whole !== null ? file.whole.subarray(0, file.durableLength) : this.readBytes(path).slice(0, file.durableLength);
+      if (file.durable && file.snapshot === null) file.snapshot = file.chunks.length === 1 && file.durableLength === file.chunks[0].length ? file.chunks[0] : copyPrefix(file, file.durableLength);
       file.loneAppendAt = -1;
-      // Through the kept descriptor: memfs checks permissions (a system call) on every open.
-      const fd = this.fileFd(path, file);
-      this.fs.writeSync(fd, data, 0, data.length, 0);
-      if (data.length < file.length) this.fs.ftruncateSync(fd, data.length);
-      file.length = data.length;
-      file.whole = data;
     }
+    setWhole(file, data); // handed over by the caller (HostFs.writeFile): never written here
     this.usedBytes += data.length - oldLength;
     return OK_VOID;
   }
@@ -291,7 +291,7 @@ export class SimHostFs implements HostFs {
   private applyRead(path: string): FsResult<Uint8Array> {
     const file = this.files.get(path);
     if (file === undefined) return failure({ kind: 'not-found', path });
-    return { ok: true, value: this.volatileBytes(path, file).slice() };
+    return { ok: true, value: copyPrefix(file, file.length) };
   }
 
   private applySync(path: string): FsResult<void> {
@@ -304,7 +304,6 @@ export class SimHostFs implements HostFs {
   private applyRemove(path: string): FsResult<void> {
     const file = this.files.get(path);
     if (file === undefined) return failure({ kind: 'not-found', path });
-    this.closeFd(file);
     this.fs.unlinkSync(path);
     this.usedBytes -= file.length;
     this.files.delete(path);
@@ -328,25 +327,24 @@ export class SimHostFs implements HostFs {
       // A path component is a file, or the path is a directory: an operating error, not a bug.
       return failure({ kind: 'io-error', path, message: (error as { code?: string }).code ?? String(error) });
     }
-    const file: FileState = { length: 0, durable: false, durableLength: 0, snapshot: null, loneAppendAt: -1, fd: -1, whole: EMPTY };
+    const file: FileState = { chunks: [], tailUsed: 0, firstShared: false, length: 0, durable: false, durableLength: 0, snapshot: null, loneAppendAt: -1 };
     this.files.set(path, file);
     return { ok: true, value: file };
   }
 
-  private fileFd(path: string, file: FileState): number {
-    if (file.fd < 0) {
-      if (this.openFds.size >= HOST_FS_OPEN_FILES_MAX) for (const open of [...this.openFds]) this.closeFd(open);
-      file.fd = this.fs.openSync(path, 'r+');
-      this.openFds.add(file);
-    }
-    return file.fd;
-  }
-
-  private closeFd(file: FileState): void {
-    if (file.fd < 0) return;
-    this.fs.closeSync(file.fd);
-    file.fd = -1;
-    this.openFds.delete(file);
+  private chunkInvariants(path: string, file: FileState): void {
+    const { chunks } = file;
+    let sum = 0;
+    for (let i = 0; i < chunks.length - 1; i++) sum += chunks[i].length;
+    const tail = chunks.length === 0 ? EMPTY : chunks[chunks.length - 1];
+    assert(chunks.length === 0 ? file.tailUsed === 0 : file.tailUsed > 0 && file.tailUsed <= tail.length, `host fs ${this.owner}: ${path} last chunk use out of range`);
+    assert(sum + file.tailUsed === file.length, `host fs ${this.owner}: ${path} chunks hold ${sum + file.tailUsed} bytes for ${file.length}`);
+    // Memory: the only spare room is in the last chunk, and no more than a new chunk would take.
+    assert(tail.length - file.tailUsed <= chunkBytesFor(file.length), `host fs ${this.owner}: ${path} keeps ${tail.length - file.tailUsed} spare bytes for ${file.length}`);
+    // A shared chunk is never written, so it has no spare room an append could fill.
+    assert(!(file.firstShared && chunks.length === 1) || file.tailUsed === tail.length, `host fs ${this.owner}: ${path} has spare room in a shared chunk`);
+    const snapshot = file.snapshot;
+    if (snapshot !== null) for (let i = file.firstShared ? 1 : 0; i < chunks.length; i++) assert(chunks[i].buffer !== snapshot.buffer, `host fs ${this.owner}: ${path} appends could overwrite its durable snapshot`);
   }
 
   private isDirectory(dir: string): boolean {
@@ -355,16 +353,6 @@ export class SimHostFs implements HostFs {
     } catch {
       return false;
     }
-  }
-
-  /** The volatile content, shared with the cache when there is one: callers copy what they hand out. */
-  private volatileBytes(path: string, file: FileState): Uint8Array {
-    return file.whole ?? this.readBytes(path);
-  }
-
-  private readBytes(path: string): Uint8Array {
-    const buffer = this.fs.readFileSync(path) as Uint8Array;
-    return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
   }
 
   /** Bytes of a lone unsynced append that survive a crash (0 unless it tears). */
@@ -390,6 +378,79 @@ export class SimHostFs implements HostFs {
 }
 
 const EMPTY = new Uint8Array(0);
+
+/** The size of a new chunk for a file of `length` bytes: as big as the file so far, within bounds. */
+function chunkBytesFor(length: number): number {
+  return Math.min(Math.max(length, CHUNK_BYTES_MIN), CHUNK_BYTES_MAX);
+}
+
+/** Copies `data` after the content: into the last chunk's spare room, the rest into a new chunk. */
+function appendChunked(file: FileState, data: Uint8Array): void {
+  const { chunks } = file;
+  let placed = 0;
+  if (chunks.length > 0 && !(file.firstShared && chunks.length === 1)) {
+    const tail = chunks[chunks.length - 1];
+    placed = Math.min(tail.length - file.tailUsed, data.length);
+    if (placed > 0) {
+      tail.set(placed === data.length ? data : data.subarray(0, placed), file.tailUsed);
+      file.tailUsed += placed;
+    }
+  }
+  file.length += placed;
+  if (placed === data.length) return;
+  const rest = data.length - placed;
+  const chunk = new Uint8Array(Math.max(rest, chunkBytesFor(file.length)));
+  chunk.set(placed === 0 ? data : data.subarray(placed), 0);
+  chunks.push(chunk);
+  file.tailUsed = rest;
+  file.length += rest;
+}
+
+/** Makes `whole` (never written here) the file's content, dropping the old chunks. */
+function setWhole(file: FileState, whole: Uint8Array): void {
+  file.chunks = whole.length === 0 ? [] : [whole];
+  file.tailUsed = whole.length;
+  file.firstShared = whole.length > 0;
+  file.length = whole.length;
+}
+
+/** Cuts the content to its first `kept` bytes, dropping the chunks past them. The new last chunk
+ *  is copied out when it is shared (it is never written) or has more spare room than a new chunk
+ *  would take, so that no dead bytes stay reachable. */
+function truncate(file: FileState, kept: number): void {
+  const { chunks } = file;
+  let start = file.length - file.tailUsed;
+  while (chunks.length > 0 && start >= kept) {
+    chunks.pop();
+    start -= chunks.length > 0 ? chunks[chunks.length - 1].length : 0;
+  }
+  file.length = kept;
+  file.tailUsed = kept - (chunks.length > 0 ? start : 0);
+  if (chunks.length === 0) {
+    file.firstShared = false;
+    return;
+  }
+  const last = chunks.length - 1;
+  const tail = chunks[last];
+  const shared = file.firstShared && last === 0;
+  if ((shared && file.tailUsed < tail.length) || tail.length - file.tailUsed > chunkBytesFor(kept)) {
+    chunks[last] = tail.slice(0, file.tailUsed);
+    if (last === 0) file.firstShared = false;
+  }
+}
+
+/** A fresh copy of the first `count` bytes of the content. */
+function copyPrefix(file: FileState, count: number): Uint8Array {
+  const copy = new Uint8Array(count);
+  let at = 0;
+  for (const chunk of file.chunks) {
+    if (at === count) break;
+    const take = Math.min(chunk.length, count - at);
+    copy.set(take === chunk.length ? chunk : chunk.subarray(0, take), at);
+    at += take;
+  }
+  return copy;
+}
 
 function markDurable(file: FileState): void {
   file.durable = true;
