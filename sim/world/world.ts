@@ -176,7 +176,7 @@ export class World {
         this.random.fork(`guest/${vm.id}`),
         this.writeIds,
         disks,
-        (hostId, index) => this.disks.get(diskId(vm.id, index, hostId))!,
+        this.diskResolver(vm.id),
         this.options.vssFailure ?? ratio(1, 50),
       );
       const profile = typeof this.options.workload === 'function' ? this.options.workload(vm.id) : this.options.workload;
@@ -210,6 +210,23 @@ export class World {
         }),
       );
     }
+  }
+
+  /** The guest's way to its disk on a host. It runs for every disk of every batch of writes, so
+   *  it remembers what it found instead of building the disk's id and looking it up each time
+   *  (disks are only ever added, never replaced or removed). */
+  private diskResolver(vmId: string): (hostId: string, index: number) => VirtualDisk {
+    const known = new Map<string, VirtualDisk[]>();
+    return (hostId, index) => {
+      let onHost = known.get(hostId);
+      if (onHost === undefined) known.set(hostId, (onHost = []));
+      const remembered = onHost[index];
+      if (remembered !== undefined) return remembered;
+      const disk = this.disks.get(diskId(vmId, index, hostId));
+      assert(disk !== undefined, `guest ${vmId}: no disk ${index} on ${hostId}`);
+      onHost[index] = disk;
+      return disk;
+    };
   }
 
   private addDisk(vmId: string, index: number, hostId: string, blockCount: number, baseImage: { blocks: number; writeId: number } | undefined, writeCache: boolean, random: RandomStream): void {
