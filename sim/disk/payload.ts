@@ -358,29 +358,55 @@ function appendInto<T extends Uint8Array | Uint32Array>(target: T, at: number, s
   return result;
 }
 
-const keyHashes = new Map<string, number>();
-const stringDigests = new Map<string, number>();
 /** Strings longer than this are digested each time rather than remembered. */
 const REMEMBERED_STRING_LENGTH_MAX = 64;
 /** At most this many strings are remembered (ids of a large run stay well below it). */
 const REMEMBERED_STRINGS_MAX = 100_000;
+const STRING_SLOTS = 64;
+
+/** Digests of strings, remembered: message bodies repeat a few record keys, type names and ids
+ *  millions of times a simulated day. A direct-mapped table of recent strings sits in front of
+ *  the Map of all of them, since a Map lookup costs several times a slot compare (record keys
+ *  and type names are interned, so a hit is mostly one pointer compare). Slots are picked by
+ *  length and first and last characters, which tell apart the keys of one record and the ids of
+ *  one run. */
+class StringDigests {
+  private readonly texts: Array<string | null> = new Array<string | null>(STRING_SLOTS).fill(null);
+  private readonly digests = new Int32Array(STRING_SLOTS);
+  private readonly remembered = new Map<string, number>();
+
+  constructor(
+    private readonly seed: number,
+    private readonly lengthMax: number,
+    private readonly countMax: number,
+  ) {}
+
+  /** digestValue(text, seed) as an int32. */
+  of(text: string): number {
+    const length = text.length;
+    const slot = length === 0 ? 0 : (length * 31 + text.charCodeAt(0) * 7 + text.charCodeAt(length - 1)) & (STRING_SLOTS - 1);
+    if (this.texts[slot] === text) return this.digests[slot];
+    let digest = this.remembered.get(text);
+    if (digest === undefined) {
+      digest = digestValue(text, this.seed) | 0;
+      if (length > this.lengthMax || this.remembered.size >= this.countMax) return digest;
+      this.remembered.set(text, digest);
+    }
+    this.texts[slot] = text;
+    this.digests[slot] = digest;
+    return digest;
+  }
+}
+
+const stringDigests = new StringDigests(0x5be0cd19, REMEMBERED_STRING_LENGTH_MAX, REMEMBERED_STRINGS_MAX);
+const keyHashes = new StringDigests(0x3c6ef372, Number.POSITIVE_INFINITY, Number.POSITIVE_INFINITY);
 
 function stringDigest(text: string): number {
-  let digest = stringDigests.get(text);
-  if (digest === undefined) {
-    digest = digestValue(text, 0x5be0cd19) | 0;
-    if (text.length <= REMEMBERED_STRING_LENGTH_MAX && stringDigests.size < REMEMBERED_STRINGS_MAX) stringDigests.set(text, digest);
-  }
-  return digest;
+  return stringDigests.of(text);
 }
 
 function keyHash(key: string): number {
-  let hash = keyHashes.get(key);
-  if (hash === undefined) {
-    hash = digestValue(key, 0x3c6ef372) | 0;
-    keyHashes.set(key, hash);
-  }
-  return hash;
+  return keyHashes.of(key);
 }
 
 function concatArrays<T extends Uint8Array | Uint32Array>(arrays: readonly T[], make: (length: number) => T): T {

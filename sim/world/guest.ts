@@ -26,7 +26,6 @@ interface HeldWrite {
   readonly done: (ok: boolean) => void;
 }
 
-const NO_WRITES: readonly BatchedWrite[] = [];
 /** Write ids per chunk of the guest's id arena (4 KiB). */
 const ID_CHUNK = 1024;
 
@@ -43,11 +42,13 @@ class BatchedWrite implements Extent {
 
 /** One disk's share of a submitted batch, waiting for the disk's answer. Records are reused once
  *  answered (a VirtualDisk answers each request exactly once), so that submitting a batch costs
- *  no completion closure per disk. */
+ *  no completion closure and no array per disk. */
 class DiskAnswer {
-  batch: readonly BatchedWrite[] = [];
+  /** The disk's writes of the batch, in batch order: the extents handed to the disk, and what
+   *  its answer applies to. Kept at the exact length (mostly one write, so mostly unchanged from
+   *  the record's last use); emptied to nulls once answered, so no answered write stays alive. */
+  readonly writes: Array<BatchedWrite | null> = [];
   disk = 0;
-  count = 0;
   life = 0;
   /** Next free record. */
   free: DiskAnswer | null = null;
@@ -62,15 +63,13 @@ export class Guest implements WriteSink {
   private quiesced = false;
   private held: HeldWrite[] = [];
   private drainWaiters: Array<() => void> = [];
-  /** The writes of the instant, batch[0, batchLength), gathered in one reused array: a batch is
-   *  copied out of it at its exact size (mostly one write: a fresh array grown by push costs
-   *  three times that, and `length = 0` gives back the room that the next push allocates again). */
+  /** The writes of the instant, batch[0, batchLength), gathered in one reused array and handed
+   *  out per disk into the answer records' arrays (`length = 0` would give back the room that
+   *  the next push allocates again, so slots are overwritten and nulled instead). */
   private readonly batch: Array<BatchedWrite | null> = [];
   private batchLength = 0;
   private batchScheduled = false;
   private readonly batchLabel: number;
-  /** One disk's extents of the batch being submitted; the disk reads them before writeMany returns. */
-  private readonly extents: BatchedWrite[] = [];
   /** The chunk the ids of the next writes are taken from, and how many of its ids are taken. */
   private idChunk = new Uint32Array(ID_CHUNK);
   private idChunkUsed = 0;
@@ -141,33 +140,39 @@ export class Guest implements WriteSink {
 
   private readonly submitBatch = (): void => {
     this.batchScheduled = false;
-    const batch = this.batch.slice(0, this.batchLength) as BatchedWrite[];
-    this.batch.fill(null, 0, this.batchLength);
+    const batch = this.batch;
+    const length = this.batchLength;
     this.batchLength = 0;
     const host = this.host;
     if (host === null) {
-      this.inFlight -= batch.length;
+      batch.fill(null, 0, length);
+      this.inFlight -= length;
       this.wakeDrainWaiters();
       return;
     }
     for (let disk = 0; disk < this.truths.length; disk++) {
       let count = 0;
-      for (let i = 0; i < batch.length; i++) if (batch[i].disk === disk) count++;
+      for (let i = 0; i < length; i++) if (batch[i]!.disk === disk) count++;
       if (count === 0) continue;
-      // A batch for one disk (the common case) is its own list of extents.
-      if (count === batch.length) {
-        this.diskOn(host, disk).writeMany(batch, this.answerFor(batch, disk, count));
-        continue;
+      const record = this.answerFor(disk);
+      const writes = record.writes;
+      // Shrinking keeps the array's room; growing (rare: a batch larger than any before) pushes.
+      if (writes.length > count) writes.length = count;
+      let k = 0;
+      for (let i = 0; i < length; i++) {
+        const write = batch[i]!;
+        if (write.disk !== disk) continue;
+        if (k < writes.length) writes[k] = write;
+        else writes.push(write);
+        k++;
       }
-      const extents = this.extents;
-      for (let i = 0; i < batch.length; i++) if (batch[i].disk === disk) extents.push(batch[i]);
-      this.diskOn(host, disk).writeMany(extents, this.answerFor(batch, disk, count));
-      extents.length = 0;
+      this.diskOn(host, disk).writeMany(writes as readonly BatchedWrite[], record.answer);
     }
+    batch.fill(null, 0, length);
   };
 
-  /** The completion of disk `disk`'s `count` writes of `batch` (each disk answers on its own). */
-  private answerFor(batch: readonly BatchedWrite[], disk: number, count: number): (result: IoResult<void>) => void {
+  /** A free answer record for disk `disk`'s share of the batch being submitted. */
+  private answerFor(disk: number): DiskAnswer {
     let record = this.freeAnswers;
     if (record === null) {
       const fresh = new DiskAnswer();
@@ -177,33 +182,32 @@ export class Guest implements WriteSink {
       this.freeAnswers = record.free;
       record.free = null;
     }
-    record.batch = batch;
     record.disk = disk;
-    record.count = count;
     record.life = this.life;
-    return record.answer;
+    return record;
   }
 
-  /** A disk answered its share of a batch: the truth records what landed, then the writers hear. */
+  /** A disk answered its share of a batch: the truth records what landed, then the writers hear.
+   *  The record is freed last: nothing here submits a batch (that is a kernel event of its own),
+   *  so its writes stay as they were while the writers hear. */
   private answered(record: DiskAnswer, result: IoResult<void>): void {
-    const { batch, disk, count, life } = record;
-    record.batch = NO_WRITES;
-    record.free = this.freeAnswers;
-    this.freeAnswers = record;
+    const writes = record.writes as readonly BatchedWrite[];
+    const count = writes.length;
     this.inFlight -= count;
-    const alive = life === this.life;
+    const alive = record.life === this.life;
     if (result.ok) {
-      const truth = this.truths[disk];
+      const truth = this.truths[record.disk];
       const now = this.kernel.now();
-      for (let i = 0; i < batch.length; i++) {
-        const write = batch[i];
-        if (write.disk === disk) truth.recordWrite(now, write.start, write.payload.idSource, alive, write.payload.idOffset, write.payload.blockCount);
+      for (let i = 0; i < count; i++) {
+        const payload = writes[i].payload;
+        truth.recordWrite(now, writes[i].start, payload.idSource, alive, payload.idOffset, payload.blockCount);
       }
     }
     this.wakeDrainWaiters();
-    if (alive) {
-      for (let i = 0; i < batch.length; i++) if (batch[i].disk === disk) batch[i].done(result.ok);
-    }
+    if (alive) for (let i = 0; i < count; i++) writes[i].done(result.ok);
+    record.writes.fill(null);
+    record.free = this.freeAnswers;
+    this.freeAnswers = record;
   }
 
   /** The content of a new write of `count` blocks: fresh ids, taken from a shared chunk (a typed
