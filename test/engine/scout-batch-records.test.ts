@@ -80,7 +80,7 @@ describe('BatchBuilder', () => {
   it('refuses columns that disagree with the content', () => {
     const codec = new SimCodec({ blockSizeBytes: BLOCK });
     const content = SymbolicPayload.sequence(1, 3);
-    expect(() => contentOffsets({ disks: [0], starts: [0], counts: [2], ats: [0], content })).toThrow(/nothing more/);
-    expect(() => recordsOf(codec, { data: { disks: [0, 0], starts: [0], counts: [1, 2], ats: [0, 0], content }, control: [] })).toThrow(/one disk, start, count and instant/);
+    expect(() => contentOffsets({ records: [0, 0, 2, 0], content })).toThrow(/nothing more/);
+    expect(() => recordsOf(codec, { data: { records: [0, 0, 1, 0, 0, 2, 0], content }, control: [] })).toThrow(/a disk, start, count and instant per data record/);
   });
 });

@@ -3,7 +3,7 @@
 // events encodes exactly what a fresh one would (no stale bytes in the JSON padding).
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { decodeSegments, ENTRY_WORDS, SegmentWriter, type JournalEvent, type SegmentRecord } from '../../engine/providers/inmage-scout/journal-file.js';
+import { decodeSegments, ENTRY_WORDS, INSTANT_LIMIT, SegmentWriter, type JournalEvent, type SegmentRecord } from '../../engine/providers/inmage-scout/journal-file.js';
 
 const event: fc.Arbitrary<JournalEvent> = fc.oneof(
   fc.record({ k: fc.constant('tag' as const), name: fc.string({ maxLength: 12 }), kind: fc.constantFrom('crash', 'app', 'final'), at: fc.nat() }),
@@ -11,14 +11,17 @@ const event: fc.Arbitrary<JournalEvent> = fc.oneof(
   fc.record({ k: fc.constant('end' as const), at: fc.nat() }),
 );
 
+const instant = fc.oneof(fc.nat(), fc.integer({ min: 0, max: INSTANT_LIMIT - 1 }), fc.integer({ min: 80_000_000_000, max: 90_000_000_000 }));
+
 const segment: fc.Arbitrary<SegmentRecord> = fc
   .record({
     pair: fc.integer({ min: 1, max: 50 }),
     generation: fc.integer({ min: 1, max: 9 }),
     seq: fc.integer({ min: 1, max: 1000 }),
     segment: fc.integer({ min: 0, max: 4 }),
-    sealedAt: fc.oneof(fc.constant(-1), fc.nat()),
-    entries: fc.array(fc.tuple(fc.nat(60), fc.nat(), fc.integer({ min: 1, max: 64 }), fc.nat(), fc.nat()), { maxLength: 6 }),
+    sealedAt: fc.oneof(fc.constant(-1), instant),
+    // Instants beyond 32 bits (a day is 8.64e10 microseconds), in any order; offsets anywhere.
+    entries: fc.array(fc.tuple(fc.nat(60), fc.nat(), fc.integer({ min: 1, max: 64 }), instant, fc.nat()), { maxLength: 6 }),
     events: fc.array(event, { maxLength: 3 }),
   })
   .map((r) => ({ ...r, entries: Float64Array.from(r.entries.flat()) }));
@@ -64,6 +67,18 @@ describe('journal index file', () => {
         expect(write(reused, second)).toEqual(write(new SegmentWriter(), second));
       }),
     );
+  });
+
+  it('takes a few bytes per entry for a tick of writes back to back on the ring', () => {
+    const writer = new SegmentWriter();
+    const entries = 15;
+    writer.begin({ pair: 7, generation: 2, seq: 4321, segment: 0, sealedAt: 86_399_000_000, events: [] }, entries);
+    for (let e = 0; e < entries; e++) writer.entry(e % 3, 40_000 + 97 * e, 1, 86_398_800_000 + 13 * e, 300_000 + e);
+    writer.end();
+    const bytes = writer.bytes().slice();
+    // Fixed-width words took 24 bytes an entry and a 40-byte header.
+    expect(bytes.length).toBeLessThanOrEqual(24 + 8 * entries);
+    expect(decodeSegments(bytes).records[0].entries[ENTRY_WORDS * (entries - 1) + 3]).toBe(86_398_800_000 + 13 * (entries - 1));
   });
 
   it('refuses a record whose entries do not match what it announced', () => {

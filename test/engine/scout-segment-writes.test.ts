@@ -39,7 +39,7 @@ function build(writes: readonly Write[], skip: number) {
   const content = codec.concat([...before.map((_, i) => SymbolicPayload.filled(1 + i, 1)), ...payloads]);
   const offsets: number[] = [];
   all.reduce((offset, w) => (offsets.push(offset), offset + w.count), 0);
-  const columns = { disks: all.map((w) => w.disk), starts: all.map((w) => w.start), counts: all.map((w) => w.count), ats: all.map((_, i) => i) };
+  const columns = { records: all.flatMap((w, i) => [w.disk, w.start, w.count, i]) };
   return { payloads, segment: blockWrites(columns, skip, all.length, content, offsets, scratch) };
 }
 

@@ -23,9 +23,9 @@ import { readStates } from '../../data-plane/persisted-states.js';
 import { join } from '../../data-plane/coalesce.js';
 import { plantedBugs } from '../../planted-bugs.js';
 import { decodeSegments, ENTRY_WORDS, SegmentWriter, type JournalEvent, type SegmentHeader, type SegmentRecord } from './journal-file.js';
-import type { CompareRecord, ForwardBatch, ScoutMessage, TagKind } from './messages.js';
+import { dataRecordCount, type CompareRecord, type ForwardBatch, type ScoutMessage, type TagKind } from './messages.js';
 import { contentOffsets } from './batch-records.js';
-import { blockOfKey, blockWrites, coalescedByDisk, diskOfKey, PlacedPayload, SegmentScratch, undoOf, type BlockWrites } from './segment-writes.js';
+import { atOf, blockOfKey, blockWrites, coalescedByDisk, countOf, diskOf, diskOfKey, PlacedPayload, SegmentScratch, startOf, undoOf, type BlockWrites } from './segment-writes.js';
 import { SCOUT_AGENT_SERVICE, SCOUT_MT_SERVICE, SCOUT_PS_SERVICE, type MasterTargetRequest, type RecoveryTarget, type ScoutResponse } from './requests.js';
 import { RetentionJournal, type PurgeCause } from './retention-journal.js';
 
@@ -406,7 +406,7 @@ export class MasterTargetService implements ManagedService {
     if (undo === null && writes.end > writes.first && !plantedBugs.has('scout-skip-retention-undo')) {
       // The old content could not be read: instants before this segment cannot be recovered.
       let newest = 0;
-      for (let w = writes.first; w < writes.end; w++) newest = Math.max(newest, writes.ats[w]);
+      for (let w = writes.first; w < writes.end; w++) newest = Math.max(newest, atOf(writes, w));
       pair.purged(newest);
     }
     if (pair.test !== null) this.preserveForTest(pair.test, writes, undo);
@@ -474,9 +474,9 @@ export class MasterTargetService implements ManagedService {
     }
     const codec = this.ports.codec;
     for (let w = writes.first; w < writes.end; w++) {
-      const disk = test[writes.disks[w]];
-      const count = writes.counts[w];
-      const start = writes.starts[w];
+      const disk = test[diskOf(writes, w)];
+      const count = countOf(writes, w);
+      const start = startOf(writes, w);
       const old = undo[w - writes.first];
       for (let b = 0; b < count; b++) {
         if (disk.needsPreserve(start + b)) disk.preserve(start + b, count === 1 ? old : codec.slice(old, b, 1));
@@ -510,11 +510,14 @@ export class MasterTargetService implements ManagedService {
       index.begin(job.header, undo === null ? 0 : writes.end - writes.first);
       if (undo !== null) {
         for (let w = writes.first; w < writes.end; w++) {
-          const count = writes.counts[w];
+          const count = countOf(writes, w);
           const offset = this.journal.allocate(count);
           if (offset === null) assert(false, `master target ${this.ports.hostId}: a write of ${count} blocks does not fit the retention volume`);
-          this.journal.append(pair.config.index, writes.disks[w], writes.starts[w], count, writes.ats[w] as Instant, offset);
-          index.entry(writes.disks[w], writes.starts[w], count, writes.ats[w], offset);
+          const disk = diskOf(writes, w);
+          const start = startOf(writes, w);
+          const at = atOf(writes, w);
+          this.journal.append(pair.config.index, disk, start, count, at as Instant, offset);
+          index.entry(disk, start, count, at, offset);
           if (offset !== extentEnd) {
             this.closeExtent(extents, extentStart);
             extentStart = offset;
@@ -681,7 +684,7 @@ export class MasterTargetService implements ManagedService {
     const entries = this.journal.newerThan(pair.config.index, at);
     const payloads: Payload[] = new Array(entries.length);
     const read = join(entries.length, () => {
-      const columns = { disks: entries.map((e) => e.disk), starts: entries.map((e) => e.start), counts: entries.map((e) => e.count), ats: entries.map((e) => e.at) };
+      const columns = { records: entries.flatMap((e) => [e.disk, e.start, e.count, e.at]) };
       const offsets: number[] = new Array(entries.length);
       for (let i = 0, offset = 0; i < entries.length; offset += entries[i].count, i++) offsets[i] = offset;
       const content = entries.length === 0 ? null : this.ports.codec.concat(payloads);
@@ -889,7 +892,7 @@ const NO_EVENTS: readonly JournalEvent[] = Object.freeze([]);
 
 /** Splits a batch at each compare record: a compare must see the replica as of its position. */
 function splitSegments(batch: ForwardBatch): Segment[] {
-  if (batch.control.length === 0) return [{ first: 0, end: batch.data.disks.length, events: NO_EVENTS, compare: null }];
+  if (batch.control.length === 0) return [{ first: 0, end: dataRecordCount(batch.data), events: NO_EVENTS, compare: null }];
   const segments: Segment[] = [];
   let first = 0;
   let events: JournalEvent[] = [];
@@ -911,7 +914,7 @@ function splitSegments(batch: ForwardBatch): Segment[] {
         break;
     }
   }
-  segments.push({ first, end: batch.data.disks.length, events, compare: null });
+  segments.push({ first, end: dataRecordCount(batch.data), events, compare: null });
   return segments;
 }
 

@@ -11,19 +11,30 @@ import type { Payload } from '../../ports.js';
 
 export type TagKind = 'crash' | 'app' | 'group' | 'final';
 
-/** The data records of a batch, packed as columns (one object per batch, not per write, so the
- *  records waiting in the agent's buffer, the process server's cache and in flight cost a few
- *  arrays). Record i holds the content of `counts[i]` blocks from `starts[i]` of disk `disks[i]`
- *  as it was at `ats[i]`: a guest write the agent captured (CDP: every write, in order), or,
- *  during a resync, source blocks read because they differ. Its content is the next `counts[i]`
- *  blocks of `content` (null when there are no records). */
+/** The data records of a batch, packed (one object per batch, not per write, so the records
+ *  waiting in the agent's buffer, the process server's cache and in flight cost one array and
+ *  one payload). Record i is the RECORD_WORDS numbers from `records[i * RECORD_WORDS]`: disk,
+ *  start, count and instant (the RECORD_* offsets). It holds the content of `count` blocks from
+ *  `start` of disk `disk` as it was at `at`: a guest write the agent captured (CDP: every write,
+ *  in order), or, during a resync, source blocks read because they differ. Its content is the
+ *  next `count` blocks of `content` (null when there are no records). One array for all the
+ *  fields, not a column per field: every hop checksums the whole body (seal and open), and one
+ *  array of a batch's numbers is cheaper to checksum, and to remember once checksummed, than
+ *  four short ones. */
 export interface DataRecords {
-  readonly disks: readonly number[];
-  readonly starts: readonly number[];
-  readonly counts: readonly number[];
-  readonly ats: readonly number[];
+  readonly records: readonly number[];
   readonly content: Payload | null;
 }
+
+/** Numbers per data record in `DataRecords.records`, and where each field sits among them. */
+export const RECORD_WORDS = 4;
+export const RECORD_DISK = 0;
+export const RECORD_START = 1;
+export const RECORD_COUNT = 2;
+export const RECORD_AT = 3;
+
+/** How many data records a batch holds. */
+export const dataRecordCount = (data: DataRecords): number => data.records.length / RECORD_WORDS;
 
 /** A data record on its own (an unpacked view, for inspection: the wire carries columns). */
 export interface DataRecord {

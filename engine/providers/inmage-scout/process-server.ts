@@ -16,7 +16,7 @@ import type { Codec, Frame, HostPorts, ManagedService, Transport } from '../../p
 import { open, seal } from '../../data-plane/envelope.js';
 import { readStates } from '../../data-plane/persisted-states.js';
 import { Retransmitter } from '../../data-plane/retransmitter.js';
-import type { ControlRecord, DataRecords, ScoutMessage, StreamBatch } from './messages.js';
+import { dataRecordCount, type ControlRecord, type DataRecords, type ScoutMessage, type StreamBatch } from './messages.js';
 import { contentBytes } from './batch-records.js';
 import { RECORD_HEADER_BYTES } from './agent-pair.js';
 import { SCOUT_AGENT_SERVICE, SCOUT_MT_SERVICE, SCOUT_PS_SERVICE, type ProcessServerRequest, type ScoutResponse } from './requests.js';
@@ -370,13 +370,13 @@ export interface ProcessServerStatus {
 /** Bytes a batch takes in the cache: a header per record, the data content, compare checksums. */
 function cachedBytes(codec: Codec, batch: StreamBatch): number {
   const { data, control } = batch;
-  return RECORD_HEADER_BYTES * (data.disks.length + control.length) + (data.content === null ? 0 : codec.sizeBytes(data.content)) + checksumBytes(control);
+  return RECORD_HEADER_BYTES * (dataRecordCount(data) + control.length) + (data.content === null ? 0 : codec.sizeBytes(data.content)) + checksumBytes(control);
 }
 
 /** Bytes a batch takes on the wire: as in the cache, with each data record compressed. */
 function compressedBytes(codec: Codec, batch: CachedBatch): number {
   const { data, control } = batch;
-  return RECORD_HEADER_BYTES * (data.disks.length + control.length) + contentBytes(codec, data).compressed + checksumBytes(control);
+  return RECORD_HEADER_BYTES * (dataRecordCount(data) + control.length) + contentBytes(codec, data).compressed + checksumBytes(control);
 }
 
 function checksumBytes(control: readonly ControlRecord[]): number {

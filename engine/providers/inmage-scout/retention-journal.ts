@@ -12,8 +12,9 @@
 //
 // Memory: entries live in fixed-size chunks of columns, appended as the journal grows and reused
 // once the oldest end moves past them, so the journal never copies itself to grow (fresh memory is
-// expensive to touch, and a day of a large site appends millions of entries).
-import { assert, type Instant } from '../../../model/index.js';
+// expensive to touch, and a day of a large site appends millions of entries). For the same
+// reason an entry's pair and disk share one 32-bit word: 24 bytes an entry, not 26.
+import { assert, MT_DISKS_MAX, type Instant } from '../../../model/index.js';
 
 /** Entries per chunk of columns (a power of two). */
 const CHUNK_BITS = 12;
@@ -21,13 +22,20 @@ const CHUNK_ENTRIES = 1 << CHUNK_BITS;
 const CHUNK_MASK = CHUNK_ENTRIES - 1;
 /** Block numbers (starts on a disk, offsets on the volume) are stored in 32 bits. */
 const BLOCK_NUMBER_LIMIT = 2 ** 32;
-/** Disk indexes are stored in 16 bits. */
-const DISK_LIMIT = 2 ** 16;
+/** An entry's owner is pair * DISK_SLOTS + disk (-1 once its pair is forgotten): a pair's disks
+ *  are on one master target, which holds at most MT_DISKS_MAX disks, so its disk index is below
+ *  that; pair indexes count the pairs a master target ever added. */
+const DISK_SLOTS = 64;
+const PAIR_LIMIT = 2 ** 31 / DISK_SLOTS;
+const FORGOTTEN = -1;
+
+const ownerOf = (pair: number, disk: number): number => pair * DISK_SLOTS + disk;
+const pairOfOwner = (owner: number): number => (owner === FORGOTTEN ? FORGOTTEN : Math.floor(owner / DISK_SLOTS));
 
 /** The columns of CHUNK_ENTRIES entries. */
 class Chunk {
-  readonly pairs = new Int32Array(CHUNK_ENTRIES);
-  readonly disks = new Uint16Array(CHUNK_ENTRIES);
+  /** ownerOf(pair, disk), or FORGOTTEN. */
+  readonly owners = new Int32Array(CHUNK_ENTRIES);
   readonly starts = new Uint32Array(CHUNK_ENTRIES);
   readonly counts = new Uint32Array(CHUNK_ENTRIES);
   readonly ats = new Float64Array(CHUNK_ENTRIES);
@@ -50,8 +58,8 @@ export class RetentionJournal {
   /** Entry i (counted from the first entry of chunks[0]) is at chunks[i >>> CHUNK_BITS], slot
    *  i & CHUNK_MASK. */
   private readonly chunks: Chunk[] = [];
-  /** A chunk the oldest end left behind, kept for the next one the newest end needs. */
-  private spare: Chunk | null = null;
+  /** Chunks the oldest end left behind, kept for the next ones the newest end needs. */
+  private readonly spares: Chunk[] = [];
   /** Live entries are [head, tail); head is inside chunks[0]. */
   private head = 0;
   private tail = 0;
@@ -68,6 +76,7 @@ export class RetentionJournal {
   ) {
     assert(capacityBlocks >= 1, 'retention journal: the volume needs at least one block');
     assert(capacityBlocks <= BLOCK_NUMBER_LIMIT, 'retention journal: volume offsets are 32-bit block numbers');
+    assert(MT_DISKS_MAX <= DISK_SLOTS, 'retention journal: a disk index fits its slot of the owner word');
   }
 
   get size(): number {
@@ -111,16 +120,12 @@ export class RetentionJournal {
   /** Adds the entry of an undo just written at `offset` (allocated there): fields as in
    *  JournalEntry, passed one by one (this runs once per replicated write). */
   append(pair: number, disk: number, start: number, count: number, at: Instant, offset: number): void {
-    if (!(disk >= 0 && disk < DISK_LIMIT && start >= 0 && start + count <= BLOCK_NUMBER_LIMIT)) assert(false, `retention journal: disk ${disk} blocks [${start}, +${count}) do not fit its columns`);
+    if (!(pair >= FORGOTTEN && pair < PAIR_LIMIT && disk >= 0 && disk < MT_DISKS_MAX && start >= 0 && start + count <= BLOCK_NUMBER_LIMIT)) assert(false, `retention journal: pair ${pair} disk ${disk} blocks [${start}, +${count}) do not fit its columns`);
     const i = this.tail++;
     const slot = i & CHUNK_MASK;
-    if (i >>> CHUNK_BITS === this.chunks.length) {
-      this.chunks.push(this.spare ?? new Chunk());
-      this.spare = null;
-    }
+    if (i >>> CHUNK_BITS === this.chunks.length) this.chunks.push(this.spares.pop() ?? new Chunk());
     const chunk = this.chunks[i >>> CHUNK_BITS];
-    chunk.pairs[slot] = pair;
-    chunk.disks[slot] = disk;
+    chunk.owners[slot] = pair === FORGOTTEN ? FORGOTTEN : ownerOf(pair, disk);
     chunk.starts[slot] = start;
     chunk.counts[slot] = count;
     chunk.ats[slot] = at;
@@ -148,15 +153,15 @@ export class RetentionJournal {
 
   /** Expires entries older than `before` from the oldest end (per-pair windows decide). */
   expire(windowStartOf: (pair: number) => number): void {
-    while (this.size > 0 && this.chunks[0].ats[this.head] < windowStartOf(this.chunks[0].pairs[this.head])) this.purgeOldest('window');
+    while (this.size > 0 && this.chunks[0].ats[this.head] < windowStartOf(pairOfOwner(this.chunks[0].owners[this.head]))) this.purgeOldest('window');
   }
 
   /** Drops every entry of `pair` from the recovery view (a removed pair); space comes back as
    *  the ring moves past them. */
   forget(pair: number): void {
     for (let i = this.head; i < this.tail; i++) {
-      const pairs = this.chunks[i >>> CHUNK_BITS].pairs;
-      if (pairs[i & CHUNK_MASK] === pair) pairs[i & CHUNK_MASK] = -1;
+      const owners = this.chunks[i >>> CHUNK_BITS].owners;
+      if (pairOfOwner(owners[i & CHUNK_MASK]) === pair) owners[i & CHUNK_MASK] = FORGOTTEN;
     }
   }
 
@@ -168,14 +173,14 @@ export class RetentionJournal {
     this.stats.entriesPurged++;
     if (cause === 'space') this.stats.purgedForSpace++;
     else this.stats.purgedForWindow++;
-    if (oldest.pairs[i] >= 0) this.onPurged(oldest.pairs[i], oldest.ats[i] as Instant, cause);
+    if (oldest.owners[i] !== FORGOTTEN) this.onPurged(pairOfOwner(oldest.owners[i]), oldest.ats[i] as Instant, cause);
     if (this.size === 0) {
       // Empty: start again at the first slot of the first chunk.
       this.head = this.tail = 0;
       this.next = 0;
     } else if (this.head === CHUNK_ENTRIES) {
-      // The oldest chunk is empty: the next chunk becomes the first, this one the spare.
-      this.spare = this.chunks.shift()!;
+      // The oldest chunk is empty: the next chunk becomes the first, this one a spare.
+      this.spares.push(this.chunks.shift()!);
       this.head -= CHUNK_ENTRIES;
       this.tail -= CHUNK_ENTRIES;
     }
@@ -187,8 +192,9 @@ export class RetentionJournal {
     for (let i = this.tail - 1; i >= this.head; i--) {
       const chunk = this.chunks[i >>> CHUNK_BITS];
       const slot = i & CHUNK_MASK;
-      if (chunk.pairs[slot] !== pair || chunk.ats[slot] <= after) continue;
-      found.push({ pair, disk: chunk.disks[slot], start: chunk.starts[slot], count: chunk.counts[slot], at: chunk.ats[slot] as Instant, offset: chunk.offsets[slot] });
+      const owner = chunk.owners[slot];
+      if (pairOfOwner(owner) !== pair || chunk.ats[slot] <= after) continue;
+      found.push({ pair, disk: owner - pair * DISK_SLOTS, start: chunk.starts[slot], count: chunk.counts[slot], at: chunk.ats[slot] as Instant, offset: chunk.offsets[slot] });
     }
     return found;
   }
@@ -198,7 +204,7 @@ export class RetentionJournal {
     for (let i = this.head; i < this.tail; i++) {
       const chunk = this.chunks[i >>> CHUNK_BITS];
       const slot = i & CHUNK_MASK;
-      if (chunk.pairs[slot] === pair && chunk.ats[slot] > after) chunk.pairs[slot] = -1;
+      if (pairOfOwner(chunk.owners[slot]) === pair && chunk.ats[slot] > after) chunk.owners[slot] = FORGOTTEN;
     }
   }
 

@@ -12,6 +12,7 @@
 // undo and write exactly the same content.
 import { coalesce, type BlockWrite } from '../../data-plane/coalesce.js';
 import type { Codec, Extent, Payload } from '../../ports.js';
+import { RECORD_AT, RECORD_COUNT, RECORD_DISK, RECORD_START, RECORD_WORDS } from './messages.js';
 
 /** A block's key: disk * DISK_STRIDE + block (block numbers are 32-bit). */
 const DISK_STRIDE = 2 ** 32;
@@ -50,17 +51,20 @@ function grownLength(length: number, needed: number): number {
   return grown;
 }
 
-/** The columns of a batch (a segment is a range of them) or of a roll-back. */
-export interface WriteColumns {
-  readonly disks: readonly number[];
-  readonly starts: readonly number[];
-  readonly counts: readonly number[];
-  readonly ats: readonly number[];
+/** The packed records of a batch (a segment is a range of them) or of a roll-back: write i is
+ *  the RECORD_WORDS numbers from records[i * RECORD_WORDS] (see DataRecords). */
+export interface WriteRecords {
+  readonly records: readonly number[];
 }
 
-/** Writes to apply in order: write i (first <= i < end) puts blocks [offsets[i], + counts[i]) of
- *  `content` at starts[i] of disk disks[i], as the source had it at ats[i]. */
-export interface BlockWrites extends WriteColumns {
+export const diskOf = (writes: WriteRecords, w: number): number => writes.records[w * RECORD_WORDS + RECORD_DISK];
+export const startOf = (writes: WriteRecords, w: number): number => writes.records[w * RECORD_WORDS + RECORD_START];
+export const countOf = (writes: WriteRecords, w: number): number => writes.records[w * RECORD_WORDS + RECORD_COUNT];
+export const atOf = (writes: WriteRecords, w: number): number => writes.records[w * RECORD_WORDS + RECORD_AT];
+
+/** Writes to apply in order: write i (first <= i < end) puts blocks [offsets[i], + its count) of
+ *  `content` at its start on its disk, as the source had it at its instant. */
+export interface BlockWrites extends WriteRecords {
   readonly first: number;
   readonly end: number;
   /** The content of every write, one after another (null when there are none). */
@@ -82,12 +86,11 @@ export interface BlockWrites extends WriteColumns {
 
 /** The writes [first, end) of `columns`, their order and their runs, in `scratch`'s arrays
  *  (valid until the next call with the same scratch). */
-export function blockWrites(columns: WriteColumns, first: number, end: number, content: Payload | null, offsets: readonly number[], scratch = new SegmentScratch()): BlockWrites {
-  const { disks, starts, counts, ats } = columns;
+export function blockWrites(columns: WriteRecords, first: number, end: number, content: Payload | null, offsets: readonly number[], scratch = new SegmentScratch()): BlockWrites {
   scratch.reserveWrites(end - first);
   const disjoint = putInBlockOrder(columns, first, end, scratch.order);
   const runCount = disjoint ? runsOfDisjoint(columns, first, end, scratch) : runsOfBlocks(columns, first, end, scratch);
-  return { disks, starts, counts, ats, first, end, content, offsets, order: scratch.order, disjoint, runCount, runKeys: scratch.runKeys, runCounts: scratch.runCounts, runOfWrite: scratch.runOfWrite };
+  return { records: columns.records, first, end, content, offsets, order: scratch.order, disjoint, runCount, runKeys: scratch.runKeys, runCounts: scratch.runCounts, runOfWrite: scratch.runOfWrite };
 }
 
 export const diskOfKey = (key: number): number => Math.floor(key / DISK_STRIDE);
@@ -95,7 +98,7 @@ export const blockOfKey = (key: number): number => key - diskOfKey(key) * DISK_S
 
 /** The content of write w. */
 export function payloadOf(codec: Codec, writes: BlockWrites, w: number): Payload {
-  return sliceOfContent(codec, writes, writes.offsets[w], writes.counts[w]);
+  return sliceOfContent(codec, writes, writes.offsets[w], countOf(writes, w));
 }
 
 function sliceOfContent(codec: Codec, writes: BlockWrites, offset: number, count: number): Payload {
@@ -108,12 +111,11 @@ let writeKeys = new Float64Array(256);
 
 /** Puts writes [first, end) in block order (disk, then start) into `order`; whether no two
  *  share a block. */
-function putInBlockOrder(columns: WriteColumns, first: number, end: number, order: Int32Array): boolean {
-  const { disks, starts, counts } = columns;
+function putInBlockOrder(columns: WriteRecords, first: number, end: number, order: Int32Array): boolean {
   const n = end - first;
   if (writeKeys.length < n) writeKeys = new Float64Array(grownLength(writeKeys.length, n));
   const keys = writeKeys;
-  for (let w = first; w < end; w++) keys[w - first] = disks[w] * DISK_STRIDE + starts[w];
+  for (let w = first; w < end; w++) keys[w - first] = keyOf(columns, w);
   if (n <= INSERTION_SORT_MAX) {
     for (let w = first; w < end; w++) {
       const key = keys[w - first];
@@ -128,25 +130,30 @@ function putInBlockOrder(columns: WriteColumns, first: number, end: number, orde
   for (let i = 1; i < n; i++) {
     const a = order[i - 1];
     const b = order[i];
-    if (disks[a] === disks[b] && starts[a] + counts[a] > starts[b]) return false;
+    if (diskOf(columns, a) === diskOf(columns, b) && startOf(columns, a) + countOf(columns, a) > startOf(columns, b)) return false;
   }
   return true;
 }
 
+/** The block key of write w's first block. */
+function keyOf(columns: WriteRecords, w: number): number {
+  return diskOf(columns, w) * DISK_STRIDE + startOf(columns, w);
+}
+
 /** No block written twice: runs are the writes in block order, adjacent ones joined. */
-function runsOfDisjoint(columns: WriteColumns, first: number, end: number, scratch: SegmentScratch): number {
-  const { disks, starts, counts } = columns;
+function runsOfDisjoint(columns: WriteRecords, first: number, end: number, scratch: SegmentScratch): number {
   scratch.reserveRuns(end - first);
   const { order, runOfWrite, runKeys, runCounts } = scratch;
   let runs = 0;
   for (let i = 0; i < end - first; i++) {
     const w = order[i];
-    const key = disks[w] * DISK_STRIDE + starts[w];
+    const key = keyOf(columns, w);
+    const count = countOf(columns, w);
     const last = runs - 1;
-    if (last >= 0 && key === runKeys[last] + runCounts[last] && diskOfKey(runKeys[last]) === disks[w]) runCounts[last] += counts[w];
+    if (last >= 0 && key === runKeys[last] + runCounts[last] && diskOfKey(runKeys[last]) === diskOf(columns, w)) runCounts[last] += count;
     else {
       runKeys[runs] = key;
-      runCounts[runs] = counts[w];
+      runCounts[runs] = count;
       runs++;
     }
     runOfWrite[w - first] = runs - 1;
@@ -158,16 +165,16 @@ function runsOfDisjoint(columns: WriteColumns, first: number, end: number, scrat
 let keyScratch = new Float64Array(256);
 
 /** In general, block by block: every block touched, once, in runs. */
-function runsOfBlocks(columns: WriteColumns, first: number, end: number, scratch: SegmentScratch): number {
-  const { disks, starts, counts } = columns;
+function runsOfBlocks(columns: WriteRecords, first: number, end: number, scratch: SegmentScratch): number {
   let blocks = 0;
-  for (let w = first; w < end; w++) blocks += counts[w];
+  for (let w = first; w < end; w++) blocks += countOf(columns, w);
   if (keyScratch.length < blocks) keyScratch = new Float64Array(grownLength(keyScratch.length, blocks));
   const sorted = keyScratch.subarray(0, blocks);
   let k = 0;
   for (let w = first; w < end; w++) {
-    const base = disks[w] * DISK_STRIDE + starts[w];
-    for (let b = 0; b < counts[w]; b++) sorted[k++] = base + b;
+    const base = keyOf(columns, w);
+    const count = countOf(columns, w);
+    for (let b = 0; b < count; b++) sorted[k++] = base + b;
   }
   sorted.sort();
   scratch.reserveRuns(blocks);
@@ -195,12 +202,12 @@ export function undoOf(codec: Codec, writes: BlockWrites, runPayloads: readonly 
 
 /** No block is written twice: each write's undo is the replica's content, a piece of its run. */
 function undoFromRuns(codec: Codec, writes: BlockWrites, runPayloads: readonly Payload[]): Payload[] {
-  const { disks, starts, counts, first, runOfWrite, runKeys, runCounts } = writes;
+  const { first, runOfWrite, runKeys, runCounts } = writes;
   const undo: Payload[] = new Array(writes.end - first);
   for (let w = first; w < writes.end; w++) {
     const r = runOfWrite[w - first];
-    const count = counts[w];
-    undo[w - first] = count === runCounts[r] ? runPayloads[r] : codec.slice(runPayloads[r], disks[w] * DISK_STRIDE + starts[w] - runKeys[r], count);
+    const count = countOf(writes, w);
+    undo[w - first] = count === runCounts[r] ? runPayloads[r] : codec.slice(runPayloads[r], keyOf(writes, w) - runKeys[r], count);
   }
   return undo;
 }
@@ -215,8 +222,8 @@ function undoThroughSegment(codec: Codec, writes: BlockWrites, runPayloads: read
   }
   const undo: Payload[] = [];
   for (let w = writes.first; w < writes.end; w++) {
-    const base = writes.disks[w] * DISK_STRIDE + writes.starts[w];
-    const count = writes.counts[w];
+    const base = keyOf(writes, w);
+    const count = countOf(writes, w);
     const payload = payloadOf(codec, writes, w);
     const parts: Payload[] = [];
     for (let b = 0; b < count; b++) {
@@ -275,11 +282,11 @@ export function coalescedByDisk(codec: Codec, writes: BlockWrites): DiskExtents[
 /** The new content of the run made of the writes order[from .. to): one slice of the content
  *  when they are also consecutive records (always, for a run of one write). */
 function runContent(codec: Codec, writes: BlockWrites, from: number, to: number): Payload {
-  const { order, counts, offsets } = writes;
-  let blocks = counts[order[from]];
+  const { order, offsets } = writes;
+  let blocks = countOf(writes, order[from]);
   let consecutive = true;
   for (let i = from + 1; i < to; i++) {
-    blocks += counts[order[i]];
+    blocks += countOf(writes, order[i]);
     if (order[i] !== order[i - 1] + 1) consecutive = false;
   }
   if (consecutive) return sliceOfContent(codec, writes, offsets[order[from]], blocks);
@@ -290,7 +297,7 @@ function runContent(codec: Codec, writes: BlockWrites, from: number, to: number)
 
 function blockWriteList(codec: Codec, writes: BlockWrites): BlockWrite[] {
   const list: BlockWrite[] = new Array(writes.end - writes.first);
-  for (let w = writes.first; w < writes.end; w++) list[w - writes.first] = { disk: writes.disks[w], start: writes.starts[w], payload: payloadOf(codec, writes, w) };
+  for (let w = writes.first; w < writes.end; w++) list[w - writes.first] = { disk: diskOf(writes, w), start: startOf(writes, w), payload: payloadOf(codec, writes, w) };
   return list;
 }
 
