@@ -63,7 +63,9 @@ export interface Codec {
   blockChecksums(payload: Payload): Uint32Array;
   /** Bytes the payload occupies uncompressed. */
   sizeBytes(payload: Payload): number;
-  /** Bytes the payload occupies after compression (the ratio is the codec's model). */
+  /** Bytes the payload occupies after compression. The codec's model is a ratio: the result
+   *  depends on the payload's uncompressed size only (never on its content), so a caller may
+   *  measure one payload of a size and reuse the figure for others of that size. */
   compressedSizeBytes(payload: Payload): number;
   /** A canonical 32-bit digest of a JSON-like message body, payloads included by checksum. */
   digest(body: unknown): number;

@@ -40,6 +40,8 @@ export function codecContract(name: string, make: () => { codec: Codec; payload(
           expect(codec.checksum(joined)).toBe(codec.checksum(p));
           expect([...codec.blockChecksums(joined)]).toEqual([...codec.blockChecksums(p)]);
           expect(codec.compressedSizeBytes(p)).toBeLessThanOrEqual(codec.sizeBytes(p));
+          // The ratio model: equal sizes compress alike whatever the content (callers reuse it).
+          expect(codec.compressedSizeBytes(payload(count, salt + 1))).toBe(codec.compressedSizeBytes(p));
         }),
         { numRuns: 100 },
       );
