@@ -13,6 +13,11 @@
 //     memory. Views of fresh lazily-zeroed slabs move that cost to the first write of each page
 //     instead, and were slower overall in a day that writes every page of every disk, so the
 //     map keeps an array of its own.)
+//     Maps written block for block in step (a VM's source disk and the guest's truth of it, both
+//     updated in the same event for every guest write) may share one array as lanes of
+//     DenseLanes, interleaved block by block: the second map's access then hits the cache line
+//     the first one just touched instead of costing a cache (and TLB) miss of its own, ~250 ns
+//     per block at scale. Each map keeps its own allocated-page flags and counts.
 //     This is the layout of simulations at scale (a day of hundreds of VMs with 1 MiB blocks),
 //     where every write lands on a random block of a random disk and the paged layout's hash
 //     lookup and page object cost several cache misses per block (measured: 220 ns against 39).
@@ -31,28 +36,75 @@ function pageOf(block: number): number {
   return block < TWO_POW_31 ? block >>> PAGE_SHIFT : Math.floor(block / PAGE_BLOCKS);
 }
 
+/** One dense array shared by `laneCount` block maps of the same disk size, interleaved block by
+ *  block: map `lane` keeps block b at index b * laneCount + lane. */
+export class DenseLanes {
+  readonly ids: Uint32Array;
+  /** Disk size in blocks, rounded up to whole pages. */
+  readonly blockCount: number;
+  private readonly claimed: Uint8Array;
+
+  constructor(
+    blockCount: number,
+    readonly laneCount: number,
+  ) {
+    assert(Number.isInteger(blockCount) && blockCount >= 1 && blockCount <= DENSE_BLOCKS_MAX, `dense lanes: ${blockCount} blocks is not a dense disk size`);
+    assert(Number.isInteger(laneCount) && laneCount >= 1 && laneCount <= 8, 'dense lanes: lane count must be in [1, 8]');
+    this.blockCount = Math.ceil(blockCount / PAGE_BLOCKS) * PAGE_BLOCKS;
+    this.ids = new Uint32Array(this.blockCount * laneCount);
+    this.claimed = new Uint8Array(laneCount);
+  }
+
+  /** Hands `lane` to one map; two maps writing one lane would corrupt each other. */
+  claim(lane: number): void {
+    assert(Number.isInteger(lane) && lane >= 0 && lane < this.laneCount, `dense lanes: no lane ${lane} of ${this.laneCount}`);
+    assert(this.claimed[lane] === 0, `dense lanes: lane ${lane} is already taken`);
+    this.claimed[lane] = 1;
+  }
+}
+
+/** A lane of a shared dense array, for a block map to use instead of an array of its own. */
+export interface DenseLane {
+  readonly lanes: DenseLanes;
+  readonly lane: number;
+}
+
 export class BlockMap {
   private readonly pages = new Map<number, Uint32Array>();
   private cachedPageIndex = -1;
   private cachedPage: Uint32Array | null = null;
-  /** Dense layout: every block's id, valid in allocated pages only. */
+  /** Dense layout: every block's id, valid in allocated pages only, at block * denseStride + denseLane. */
   private readonly dense: Uint32Array | null;
+  private readonly denseStride: number;
+  private readonly denseLane: number;
   /** Dense layout: 1 for each allocated page. */
   private readonly denseAllocated: Uint8Array;
   private denseAllocatedCount = 0;
   private differing = 0;
 
   /** Blocks [0, baseBlocks) implicitly hold `baseId`; every other block holds 0. Given the disk's
-   *  size in blocks, a small disk gets the dense layout. */
+   *  size in blocks, a small disk gets the dense layout, in an array of its own or in `shared`
+   *  (whose size must be the disk's). */
   constructor(
     readonly baseBlocks: number,
     readonly baseId: number,
     blockCount?: number,
+    shared?: DenseLane,
   ) {
     assert(Number.isInteger(baseBlocks) && baseBlocks >= 0, 'block map: base image size must be a non-negative integer');
     const dense = blockCount !== undefined && blockCount <= DENSE_BLOCKS_MAX;
     const pageCount = dense ? Math.ceil(blockCount / PAGE_BLOCKS) : 0;
-    this.dense = dense ? new Uint32Array(pageCount * PAGE_BLOCKS) : null;
+    if (shared !== undefined) {
+      assert(dense && shared.lanes.blockCount === pageCount * PAGE_BLOCKS, 'block map: shared lanes must be of the dense disk\'s size');
+      shared.lanes.claim(shared.lane);
+      this.dense = shared.lanes.ids;
+      this.denseStride = shared.lanes.laneCount;
+      this.denseLane = shared.lane;
+    } else {
+      this.dense = dense ? new Uint32Array(pageCount * PAGE_BLOCKS) : null;
+      this.denseStride = 1;
+      this.denseLane = 0;
+    }
     this.denseAllocated = new Uint8Array(pageCount);
   }
 
@@ -65,7 +117,7 @@ export class BlockMap {
     const dense = this.dense;
     if (dense !== null) {
       const pageIndex = this.densePageOf(block);
-      return this.denseAllocated[pageIndex] === 0 ? this.implicitId(block) : dense[block];
+      return this.denseAllocated[pageIndex] === 0 ? this.implicitId(block) : dense[block * this.denseStride + this.denseLane];
     }
     const pageIndex = pageOf(block);
     const page = pageIndex === this.cachedPageIndex ? this.cachedPage : this.lookUp(pageIndex);
@@ -82,9 +134,10 @@ export class BlockMap {
         if (id === implicit) return implicit;
         this.allocateDense(pageIndex);
       }
-      const old = dense[block];
+      const index = block * this.denseStride + this.denseLane;
+      const old = dense[index];
       if (old !== id) {
-        dense[block] = id;
+        dense[index] = id;
         this.countChange(block, old, id);
       }
       return old;
@@ -141,6 +194,7 @@ export class BlockMap {
     assert(differing === this.differing, `block map: counted ${differing} differing blocks, tracked ${this.differing}`);
     if (this.dense !== null) {
       assert(this.pages.size === 0, 'block map: a dense map holds pages');
+      assert(this.denseLane < this.denseStride && this.dense.length === this.denseAllocated.length * PAGE_BLOCKS * this.denseStride, 'block map: dense lane outside its array');
       assert(this.denseAllocated.reduce((sum, flag) => sum + flag, 0) === this.denseAllocatedCount, 'block map: dense page count is off');
     }
   }
@@ -167,7 +221,13 @@ export class BlockMap {
 
   private allocateDense(pageIndex: number): void {
     const first = pageIndex * PAGE_BLOCKS;
-    if (this.baseId !== 0 && first < this.baseBlocks) this.dense!.fill(this.baseId, first, Math.min(first + PAGE_BLOCKS, this.baseBlocks));
+    if (this.baseId !== 0 && first < this.baseBlocks) {
+      const end = Math.min(first + PAGE_BLOCKS, this.baseBlocks);
+      const dense = this.dense!;
+      const stride = this.denseStride;
+      if (stride === 1) dense.fill(this.baseId, first, end);
+      else for (let index = first * stride + this.denseLane; index < end * stride; index += stride) dense[index] = this.baseId;
+    }
     this.denseAllocated[pageIndex] = 1;
     this.denseAllocatedCount++;
   }

@@ -6,4 +6,4 @@ export * from './write-ids.js';
 export * from './image-hash.js';
 export * from './disk-oracle.js';
 export * from './virtual-disk.js';
-export { BlockMap } from './block-map.js';
+export { BlockMap, DenseLanes, DENSE_BLOCKS_MAX, type DenseLane } from './block-map.js';

@@ -27,7 +27,7 @@ import { ratio, type RandomStream, type Ratio } from '../random.js';
 import { assertBlockSize, bytesBlockChecksum, decodeBlock, foreignIdOf, NOT_AN_ENCODING, writeContent } from './content-bytes.js';
 import type { DiskOracle } from './disk-oracle.js';
 import { ImageHash } from './image-hash.js';
-import { BlockMap } from './block-map.js';
+import { BlockMap, type DenseLane } from './block-map.js';
 import { asSimPayload, BytesPayload, SymbolicPayload, type SimPayload } from './payload.js';
 import { VolatileLog } from './volatile-log.js';
 
@@ -67,6 +67,9 @@ export interface VirtualDiskOptions {
   readonly random: RandomStream;
   readonly oracle?: DiskOracle;
   readonly crashLoss?: CrashLoss;
+  /** A lane of an array shared with another map written in step with this disk's content (the
+   *  guest's truth of it), so both live in one cache line per block (see block-map.ts). */
+  readonly denseLane?: DenseLane;
 }
 
 export type CrashFate = 'lost' | 'kept' | 'torn';
@@ -204,7 +207,7 @@ export class VirtualDisk implements ObservableBlockDevice {
     const baseId = options.baseImage?.writeId ?? 0;
     assert(Number.isInteger(baseBlocks) && baseBlocks >= 0 && baseBlocks <= this.blockCount, `disk ${this.deviceId}: base image larger than the disk`);
     assert(Number.isInteger(baseId) && baseId >= 0 && baseId <= 0xffff_ffff, `disk ${this.deviceId}: base image id is not a uint32`);
-    this.content = new BlockMap(baseBlocks, baseId, this.blockCount);
+    this.content = new BlockMap(baseBlocks, baseId, this.blockCount, options.denseLane);
     const loss = options.crashLoss ?? CRASH_LOSS_DEFAULT;
     this.fateDenominator = lcm(loss.lost.denominator, loss.torn.denominator);
     assert(this.fateDenominator <= BLOCK_COUNT_MAX, `disk ${this.deviceId}: crash-loss ratios need a common denominator below 2^32`);

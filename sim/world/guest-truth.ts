@@ -5,7 +5,7 @@
 // Fault model: none; this is the oracle. A write that landed after the guest died (host crash)
 // is kept as unacknowledged: the disk holds it, the guest was never told.
 import type { Instant } from '../../model/index.js';
-import { BlockMap, DiskOracle, ImageHash } from '../disk/index.js';
+import { BlockMap, DiskOracle, ImageHash, type DenseLane } from '../disk/index.js';
 
 export class GuestTruth {
   private blocks: BlockMap;
@@ -19,8 +19,10 @@ export class GuestTruth {
     private baseBlocks: number,
     private baseId: number,
     at: Instant,
+    denseLane?: DenseLane,
   ) {
-    this.blocks = new BlockMap(baseBlocks, baseId, blockCount);
+    // A lane shared with the source disk's content: both maps take every guest write in one event.
+    this.blocks = new BlockMap(baseBlocks, baseId, blockCount, denseLane);
     this.oracle = new DiskOracle(diskId);
     if (baseBlocks > 0) this.hash.addRange(0, baseBlocks, baseId);
     this.oracle.begin(at, baseBlocks, baseId, this.hash);
@@ -60,6 +62,8 @@ export class GuestTruth {
     }
     this.baseBlocks = 0;
     this.baseId = 0;
+    // A map of its own: the shared lane's page flags belong to the map being replaced (the guest
+    // now runs from the replica anyway, so the lane's partner is no longer written in step).
     this.blocks = new BlockMap(0, 0, this.blockCount);
     for (const [block, id] of content) if (id !== 0) this.blocks.exchange(block, id);
     if (changedBlocks.length > 0) this.oracle.recordReversion(at, changedBlocks, changedIds, this.hash);

@@ -9,7 +9,7 @@ import { assert, type Instant } from '../../model/index.js';
 import type { Kernel } from '../kernel.js';
 import type { RandomStream, Ratio } from '../random.js';
 import type { Extent, IoResult } from '../../engine/ports.js';
-import { SymbolicPayload, type VirtualDisk, type WriteIdAllocator } from '../disk/index.js';
+import { SymbolicPayload, type DenseLane, type VirtualDisk, type WriteIdAllocator } from '../disk/index.js';
 import type { WorkloadGenerator, WriteSink } from '../workload/index.js';
 import { GuestTruth } from './guest-truth.js';
 
@@ -17,6 +17,8 @@ export interface GuestDisk {
   readonly blockCount: number;
   readonly baseBlocks: number;
   readonly baseId: number;
+  /** Where the truth keeps its dense map: a lane shared with the primary disk's content. */
+  readonly denseLane?: DenseLane;
 }
 
 interface HeldWrite {
@@ -93,7 +95,7 @@ export class Guest implements WriteSink {
     private readonly diskOn: (hostId: string, diskIndex: number) => VirtualDisk,
     private readonly vssFailure: Ratio,
   ) {
-    this.truths = disks.map((d, i) => new GuestTruth(`${vmId}/d${i}`, d.blockCount, d.baseBlocks, d.baseId, kernel.now()));
+    this.truths = disks.map((d, i) => new GuestTruth(`${vmId}/d${i}`, d.blockCount, d.baseBlocks, d.baseId, kernel.now(), d.denseLane));
     this.batchLabel = kernel.labelId(`guest:${vmId}:write-batch`);
   }
 

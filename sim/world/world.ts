@@ -23,7 +23,7 @@ import { ratio, rootStream, type RandomStream, type Ratio } from '../random.js';
 import { RunTracer } from '../tracer.js';
 import { Network } from '../network/index.js';
 import { VirtualHost, type Service } from '../host/host.js';
-import { SimCodec, VirtualDisk, WriteIdAllocator, type DiskMode } from '../disk/index.js';
+import { DENSE_BLOCKS_MAX, DenseLanes, SimCodec, VirtualDisk, WriteIdAllocator, type DenseLane, type DiskMode } from '../disk/index.js';
 import { WorkloadGenerator, type WorkloadProfile } from '../workload/index.js';
 import { applyFaultPlan, type FaultPlan, type FaultPlanHandle, type FaultUniverse } from '../faults/index.js';
 import { Guest } from './guest.js';
@@ -163,10 +163,15 @@ export class World {
       const disks = vm.disks.map((disk) => {
         const blockCount = Math.max(1, Math.ceil(disk.sizeBytes / blockSize));
         const baseBlocks = Math.min(blockCount, Math.ceil(disk.usedBytes / blockSize));
-        return { blockCount, baseBlocks, baseId: baseBlocks > 0 ? this.writeIds.next() : 0 };
+        // Every guest write lands on the primary disk and then, in the same event, in the guest's
+        // truth: both dense maps share one array, interleaved, so the second access is no cache miss.
+        const lanes = blockCount <= DENSE_BLOCKS_MAX ? new DenseLanes(blockCount, 2) : null;
+        const denseLane = lanes === null ? undefined : { lanes, lane: 1 };
+        return { blockCount, baseBlocks, baseId: baseBlocks > 0 ? this.writeIds.next() : 0, lanes, denseLane };
       });
       disks.forEach((d, i) => {
-        this.addDisk(vm.id, i, vm.host, d.blockCount, d.baseBlocks > 0 ? { blocks: d.baseBlocks, writeId: d.baseId } : undefined, false, diskRandom);
+        const primaryLane = d.lanes === null ? undefined : { lanes: d.lanes, lane: 0 };
+        this.addDisk(vm.id, i, vm.host, d.blockCount, d.baseBlocks > 0 ? { blocks: d.baseBlocks, writeId: d.baseId } : undefined, false, diskRandom, primaryLane);
         const seeded = this.options.replicasPreSeeded && d.baseBlocks > 0;
         this.addDisk(vm.id, i, vm.replicaHost!, d.blockCount, seeded ? { blocks: d.baseBlocks, writeId: d.baseId } : undefined, this.options.replicaWriteCache ?? true, diskRandom);
       });
@@ -229,7 +234,7 @@ export class World {
     };
   }
 
-  private addDisk(vmId: string, index: number, hostId: string, blockCount: number, baseImage: { blocks: number; writeId: number } | undefined, writeCache: boolean, random: RandomStream): void {
+  private addDisk(vmId: string, index: number, hostId: string, blockCount: number, baseImage: { blocks: number; writeId: number } | undefined, writeCache: boolean, random: RandomStream, denseLane?: DenseLane): void {
     const id = diskId(vmId, index, hostId);
     this.disks.set(
       id,
@@ -243,6 +248,7 @@ export class World {
         baseImage,
         kernel: this.kernel,
         random: random.fork(id),
+        denseLane,
       }),
     );
     const byVm = this.disksByHost.get(hostId)!;

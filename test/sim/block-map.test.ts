@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { BlockMap, DENSE_BLOCKS_MAX, PAGE_BLOCKS } from '../../sim/disk/block-map.js';
+import { BlockMap, DENSE_BLOCKS_MAX, DenseLanes, PAGE_BLOCKS } from '../../sim/disk/block-map.js';
 
 /** The model: a plain map of every block ever set, with the implicit content elsewhere. */
 class ModelMap {
@@ -79,5 +79,54 @@ describe('BlockMap: dense and paged layouts behave as one map', () => {
     expect(large.pageCount).toBe(1);
     expect(large.get(2 * DENSE_BLOCKS_MAX - 1)).toBe(5);
     large.invariants();
+  });
+});
+
+const sharedScenario = fc.record({
+  laneCount: fc.integer({ min: 2, max: 3 }),
+  maps: fc.array(fc.record({ baseBlocks: fc.integer({ min: 0, max: blockCount }), baseId: fc.integer({ min: 0, max: 3 }) }), { minLength: 2, maxLength: 3 }),
+  // [which map, block, id]: the maps' writes interleaved in random order, as a disk's and its truth's are.
+  operations: fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: blockCount - 1 }), fc.integer({ min: 0, max: 4 })), { maxLength: 300 }),
+});
+
+describe('BlockMap: maps sharing one dense array as interleaved lanes', () => {
+  it('each lane behaves as a map of its own, whatever the other lanes hold', () => {
+    fc.assert(
+      fc.property(sharedScenario, ({ laneCount, maps: specs, operations }) => {
+        const used = specs.slice(0, laneCount);
+        const lanes = new DenseLanes(blockCount, laneCount);
+        // The maps take the last lanes, so a lane index ignored by the layout would show.
+        const maps = used.map(({ baseBlocks, baseId }, i) => new BlockMap(baseBlocks, baseId, blockCount, { lanes, lane: laneCount - used.length + i }));
+        const models = used.map(({ baseBlocks, baseId }) => new ModelMap(baseBlocks, baseId));
+        for (const [which, block, id] of operations) {
+          const i = which % maps.length;
+          expect(maps[i].exchange(block, id)).toBe(models[i].exchange(block, id));
+        }
+        maps.forEach((map, i) => {
+          const every = Array.from({ length: blockCount }, (_, block) => block);
+          expect(every.map((block) => map.get(block))).toEqual(every.map((block) => models[i].get(block)));
+          expect([...map.differingBlocks()]).toEqual(models[i].differing());
+          expect(map.differingCount).toBe(models[i].differing().length);
+          const alone = new BlockMap(used[i].baseBlocks, used[i].baseId, blockCount);
+          for (const [block, id] of models[i].ids) alone.exchange(block, id);
+          expect(map.pageCount).toBe(alone.pageCount);
+          map.invariants();
+        });
+      }),
+    );
+  });
+
+  it('hands each lane to one map only, and only to a map of the lanes\' disk size', () => {
+    const lanes = new DenseLanes(3 * PAGE_BLOCKS, 2);
+    const first = new BlockMap(0, 0, 3 * PAGE_BLOCKS, { lanes, lane: 0 });
+    expect(() => new BlockMap(0, 0, 3 * PAGE_BLOCKS, { lanes, lane: 0 })).toThrow(/already taken/);
+    expect(() => new BlockMap(0, 0, 3 * PAGE_BLOCKS, { lanes, lane: 2 })).toThrow(/no lane 2/);
+    expect(() => new BlockMap(0, 0, 5 * PAGE_BLOCKS, { lanes, lane: 1 })).toThrow(/size/);
+    expect(() => new BlockMap(0, 0, undefined, { lanes, lane: 1 })).toThrow(/size/);
+    const second = new BlockMap(0, 0, 3 * PAGE_BLOCKS - 5, { lanes, lane: 1 });
+    first.exchange(7, 1);
+    second.exchange(7, 2);
+    expect([first.get(7), second.get(7)]).toEqual([1, 2]);
+    expect(() => second.exchange(3 * PAGE_BLOCKS, 1)).toThrow(/beyond the disk/);
   });
 });
