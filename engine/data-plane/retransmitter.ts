@@ -9,25 +9,29 @@
 import { assert, seconds, type Duration } from '../../model/index.js';
 import type { Clock, Frame, TimerId } from '../ports.js';
 
+/** What names a frame until its ack: a string, or a number (a caller with numbered frames
+ *  makes no string per frame). */
+export type RetransmitKey = string | number;
+
 export const RETRANSMIT_TIMEOUT_MIN = seconds(30);
 export const RETRANSMIT_TIMEOUT_MAX = seconds(300);
 
-class Outstanding {
+class Outstanding<K extends RetransmitKey> {
   timer: TimerId | null = null;
   attempts = 1;
   /** False once acknowledged or forgotten: its late callbacks do nothing. */
   live = true;
 
   constructor(
-    readonly key: string,
+    readonly key: K,
     readonly frame: Frame,
     public timeout: Duration,
   ) {}
 }
 
-export class Retransmitter {
+export class Retransmitter<K extends RetransmitKey = string> {
   /** Outstanding frames in send order: slots [0, count) of `slots`, the rest null. */
-  private readonly slots: Array<Outstanding | null> = [];
+  private readonly slots: Array<Outstanding<K> | null> = [];
   private count = 0;
 
   constructor(
@@ -35,14 +39,15 @@ export class Retransmitter {
     /** Sends one frame to the peer, unreliably; `left` runs when the frame leaves the local
      *  queue (the transport accepted it onto the wire). */
     private readonly transmit: (frame: Frame, left: () => void) => void,
-    private readonly onResend: (key: string, attempts: number) => void = () => undefined,
+    private readonly onResend: (key: K, attempts: number) => void = () => undefined,
   ) {}
 
   /** Sends `frame` now and again after each timeout until `acknowledge(key)`. The timeout
    *  runs from the moment the frame leaves the local queue, not from the call: a frame waiting
    *  behind others on a busy link is not lost, and resending it would only congest the link. */
-  send(key: string, frame: Frame, timeout: Duration = RETRANSMIT_TIMEOUT_MIN): void {
-    assert(this.indexOf(key) < 0, `retransmitter: ${key} is already outstanding`);
+  send(key: K, frame: Frame, timeout: Duration = RETRANSMIT_TIMEOUT_MIN): void {
+    // The message is built only on failure: a numbered key would be turned into a string per frame.
+    if (this.indexOf(key) >= 0) assert(false, `retransmitter: ${key} is already outstanding`);
     const entry = new Outstanding(key, frame, timeout);
     if (this.count === this.slots.length) this.slots.push(entry);
     else this.slots[this.count] = entry;
@@ -50,7 +55,7 @@ export class Retransmitter {
     this.transmitAndArm(entry);
   }
 
-  private transmitAndArm(entry: Outstanding): void {
+  private transmitAndArm(entry: Outstanding<K>): void {
     const attempt = entry.attempts;
     this.transmit(entry.frame, () => {
       if (!entry.live || entry.attempts !== attempt || entry.timer !== null) return;
@@ -59,7 +64,7 @@ export class Retransmitter {
   }
 
   /** Stops resending `key`; false when it was not outstanding (a duplicate ack). */
-  acknowledge(key: string): boolean {
+  acknowledge(key: K): boolean {
     const i = this.indexOf(key);
     if (i < 0) return false;
     const entry = this.slots[i]!;
@@ -70,7 +75,7 @@ export class Retransmitter {
     return true;
   }
 
-  has(key: string): boolean {
+  has(key: K): boolean {
     return this.indexOf(key) >= 0;
   }
 
@@ -100,12 +105,12 @@ export class Retransmitter {
     }
   }
 
-  private indexOf(key: string): number {
+  private indexOf(key: K): number {
     for (let i = 0; i < this.count; i++) if (this.slots[i]!.key === key) return i;
     return -1;
   }
 
-  private resend(entry: Outstanding): void {
+  private resend(entry: Outstanding<K>): void {
     // An acknowledged or forgotten entry's timer was cancelled: a live one is still outstanding.
     if (!entry.live) return;
     entry.timer = null;

@@ -26,7 +26,7 @@ import { plantedBugs } from '../../planted-bugs.js';
 import { ChangedBlockBitmap } from './bitmap.js';
 import { TagScheduler } from './consistency-tags.js';
 import { BatchBuilder, forEachData, type UnplacedControl } from './batch-records.js';
-import type { ScoutMessage, StreamBatch, TagKind } from './messages.js';
+import { batchKey, type ScoutMessage, type StreamBatch, type TagKind } from './messages.js';
 
 /** A batch is sealed this long after its first record (one guest tick's writes travel together). */
 export const BATCH_SEAL_DELAY: Duration = 200_000 as Duration;
@@ -93,7 +93,7 @@ export class AgentPair {
   private sealDeadline = 0;
   private unacked: Array<{ batch: StreamBatch; bytes: number; sent: boolean }> = [];
   private unackedBytes = 0;
-  private readonly retx: Retransmitter;
+  private readonly retx: Retransmitter<number>;
   private readonly devices: ObservableBlockDevice[];
   private detachers: Array<() => void> = [];
   readonly bitmap: ChangedBlockBitmap;
@@ -120,7 +120,7 @@ export class AgentPair {
     this.open = new BatchBuilder(ctx.ports.codec);
     this.devices = config.diskIds.map((id) => ctx.ports.device(id));
     this.bitmap = new ChangedBlockBitmap(this.devices.map((d) => d.blockCount));
-    this.retx = new Retransmitter(ctx.ports.clock, (frame, left) => ctx.transmit(frame, left), () => ctx.ports.tracer.mark('agent-retransmit'));
+    this.retx = new Retransmitter<number>(ctx.ports.clock, (frame, left) => ctx.transmit(frame, left), () => ctx.ports.tracer.mark('agent-retransmit'));
     this.tags = new TagScheduler(ctx.ports.clock, ctx.ports.tracer, config.policy.crashTagInterval, config.policy.appTagInterval, {
       insertTag: (name, kind) => this.insertTag(name, kind),
       quiesce: (done) => ctx.quiesce(done),
@@ -245,8 +245,8 @@ export class AgentPair {
     return (30_000_000 + Math.ceil(bytes / 10)) as Duration;
   }
 
-  private key(batch: StreamBatch): string {
-    return `${batch.generation}:${batch.seq}`;
+  private key(batch: StreamBatch): number {
+    return batchKey(batch.generation, batch.seq);
   }
 
   receive(message: ScoutMessage): void {

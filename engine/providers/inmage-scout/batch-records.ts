@@ -7,20 +7,19 @@
 import { assert, type Instant } from '../../../model/index.js';
 import type { Codec, Payload, PayloadBuffer } from '../../ports.js';
 import { dataRecordCount, RECORD_AT, RECORD_COUNT, RECORD_DISK, RECORD_START, RECORD_WORDS, type ControlRecord, type DataRecords, type StreamRecord } from './messages.js';
-import { grown } from '../../data-plane/grown.js';
 
 type WithoutPosition<R> = R extends ControlRecord ? Omit<R, 'position'> : never;
 /** A control record as the agent appends it: the builder fills in its position. */
 export type UnplacedControl = WithoutPosition<ControlRecord>;
 
-const RECORDS_LENGTH_INITIAL = 64 * RECORD_WORDS;
-
 /** The open batch of an agent: records appended in stream order until it is sealed. The data
- *  records are packed in a typed array reused from one batch to the next (grown by doubling); a
- *  batch taken gets an array of exactly its length (arrays grown by push leave garbage behind at
- *  every write). */
+ *  records are packed in an array reused from one batch to the next (it only grows); a batch
+ *  taken gets a copy of exactly its length. A plain array of doubles, not a typed array: its
+ *  `slice` is the batch's array in one allocation, already of double elements, where a typed
+ *  array copied into `new Array(n)` allocated it twice (the array's elements turned from small
+ *  integers to doubles at the first instant stored). */
 export class BatchBuilder {
-  private packed = new Float64Array(RECORDS_LENGTH_INITIAL);
+  private readonly packed: number[] = [];
   /** Numbers of `packed` in use: RECORD_WORDS per data record appended. */
   private used = 0;
   private content: PayloadBuffer | null = null;
@@ -38,7 +37,7 @@ export class BatchBuilder {
   appendData(disk: number, start: number, payload: Payload, at: Instant): void {
     this.content ??= this.codec.buffer();
     const offset = this.content.append(payload);
-    if (this.used === this.packed.length) this.grow();
+    // Records are written in order from `used`: a store at the array's length appends, as push does.
     const i = this.used;
     this.used += RECORD_WORDS;
     const packed = this.packed;
@@ -51,10 +50,6 @@ export class BatchBuilder {
     this.blocks += payload.blockCount;
   }
 
-  private grow(): void {
-    this.packed = grown(this.packed, new Float64Array(2 * this.packed.length));
-  }
-
   appendControl(record: UnplacedControl): void {
     this.control.push({ ...record, position: this.used / RECORD_WORDS } as ControlRecord);
   }
@@ -63,9 +58,7 @@ export class BatchBuilder {
   take(): { data: DataRecords; control: readonly ControlRecord[] } {
     this.invariants();
     const content = this.content === null ? null : this.content.slice(0, this.content.blockCount);
-    const n = this.used;
-    const records: number[] = new Array(n);
-    for (let i = 0; i < n; i++) records[i] = this.packed[i];
+    const records = this.packed.slice(0, this.used);
     const taken = { data: { records, content }, control: this.control };
     this.used = 0;
     this.content = null;

@@ -18,7 +18,8 @@ export class ChangedBlockBitmap {
   }
 
   mark(disk: number, start: number, count: number): void {
-    assert(start >= 0 && start + count <= this.blockCounts[disk], `bitmap: blocks [${start}, ${start + count}) outside disk ${disk}`);
+    // The message is built only on failure: this runs at every write captured in bitmap mode.
+    if (!(start >= 0 && start + count <= this.blockCounts[disk])) assert(false, `bitmap: blocks [${start}, ${start + count}) outside disk ${disk}`);
     const pages = this.pages[disk];
     for (let block = start; block < start + count; block++) {
       const pageIndex = Math.floor(block / PAGE_BITS);

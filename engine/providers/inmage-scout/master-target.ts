@@ -16,7 +16,7 @@
 // host); what was confirmed is on the replica and the journal index, synced. A replica read that
 // fails leaves no undo: the instants before it become unrecoverable (the window moves past it).
 import { assert, type Instant, type ScoutPolicy } from '../../../model/index.js';
-import type { BlockDevice, BlockRange, Extent, Frame, HostPorts, Hypervisor, IoResult, ManagedService, Payload, Transport } from '../../ports.js';
+import type { BlockDevice, BlockRange, Extent, Frame, FsResult, HostPorts, Hypervisor, IoResult, ManagedService, Payload, Transport } from '../../ports.js';
 import { TestDisk } from '../hyperv-replica/test-disk.js';
 import { open, seal } from '../../data-plane/envelope.js';
 import { readStates } from '../../data-plane/persisted-states.js';
@@ -65,14 +65,6 @@ export interface TagInfo {
   readonly at: Instant;
 }
 
-interface RetentionJob {
-  readonly pair: MtPair;
-  readonly writes: BlockWrites;
-  readonly undo: Payload[] | null;
-  readonly header: SegmentHeader;
-  readonly done: () => void;
-}
-
 /** A batch cut at its compare records: data records [first, end), then the compare, if any. */
 interface Segment {
   readonly first: number;
@@ -110,7 +102,9 @@ interface ApplySteps {
 }
 
 /** A range of an undo read (a class, not a literal: its numbers stay small integers in place,
- *  where a literal of a shape shared with other code may box them). */
+ *  where a literal of a shape shared with other code may box them). Made fresh for each read, not
+ *  kept per pair for the next: a pair's objects are cold in the CPU cache by its next segment
+ *  (hundreds of pairs take turns), and writing into them cost more than allocating new ones. */
 class ReadRange implements BlockRange {
   constructor(
     readonly start: number,
@@ -151,6 +145,8 @@ class MtPair {
   undoReadsLeft = 0;
   undoReadFailed = false;
   undoDone: ((undo: Payload[] | null) => void) | null = null;
+  /** The undo of the segment waiting for the group commit (null when it could not be read). */
+  journaledUndo: Payload[] | null = null;
   /** The replica write in flight (one at a time): disks not flushed yet, and who is told. */
   replicaWritesLeft = 0;
   replicaDone: (() => void) | null = null;
@@ -215,9 +211,25 @@ export class MasterTargetService implements ManagedService {
   readonly journal: RetentionJournal;
   private booted = false;
   private readonly waitingForBoot: Array<() => void> = [];
-  /** Retention writes go one segment at a time, so the volume ring and the index stay in order. */
-  private readonly retentionQueue: RetentionJob[] = [];
+  /** Retention writes go one segment at a time, so the volume ring and the index stay in order.
+   *  Segments queue in one list while the group commit of the other's is written; the two swap
+   *  at each commit (no list made per commit). */
+  private retentionQueue: MtPair[] = [];
+  private committing: MtPair[] = [];
   private retentionBusy = false;
+  /** The steps of a group commit after its extents are written (made once: one commit at a time). */
+  private readonly retentionWritten = (): void => this.volume.flush(this.retentionFlushed);
+  private readonly retentionFlushed = (): void => this.ports.fs.append(JOURNAL_PATH, this.indexWriter.bytes(), this.indexAppended);
+  private readonly indexAppended = (appended: FsResult<void>): void => {
+    if (!appended.ok) this.ports.tracer.mark('mt-journal-append-failed');
+    this.ports.fs.sync(JOURNAL_PATH, this.indexSynced);
+  };
+  private readonly indexSynced = (): void => {
+    const committed = this.committing;
+    for (let i = 0; i < committed.length; i++) committed[i].steps.journaled();
+    committed.length = 0;
+    this.retentionNext();
+  };
   /** The index records of the group commit being written (reused: one commit at a time). */
   private readonly indexWriter = new SegmentWriter();
   /** The undo payloads of the retention extent being gathered (reused: filled and emptied
@@ -410,7 +422,7 @@ export class MasterTargetService implements ManagedService {
       pair.purged(newest);
     }
     if (pair.test !== null) this.preserveForTest(pair.test, writes, undo);
-    this.journalSegment(pair, writes, undo, pair.apply!.header!, pair.steps.journaled);
+    this.journalSegment(pair, undo);
   }
 
   private journaled(pair: MtPair): void {
@@ -485,8 +497,9 @@ export class MasterTargetService implements ManagedService {
   }
 
   /** Writes the undo to the retention volume and its index to the host volume, durably. */
-  private journalSegment(pair: MtPair, writes: BlockWrites, undo: Payload[] | null, header: SegmentHeader, done: () => void): void {
-    this.retentionQueue.push({ pair, writes, undo, header, done });
+  private journalSegment(pair: MtPair, undo: Payload[] | null): void {
+    pair.journaledUndo = undo;
+    this.retentionQueue.push(pair);
     if (!this.retentionBusy) this.retentionNext();
   }
 
@@ -494,9 +507,11 @@ export class MasterTargetService implements ManagedService {
    *  index append and one sync (the pairs of a master target tick together). Segments go in
    *  queue order, so the ring and the index stay in allocation order. */
   private retentionNext(): void {
-    const jobs = this.retentionQueue.splice(0);
-    this.retentionBusy = jobs.length > 0;
-    if (jobs.length === 0) return;
+    const queued = this.retentionQueue;
+    this.retentionBusy = queued.length > 0;
+    if (queued.length === 0) return;
+    this.retentionQueue = this.committing;
+    this.committing = queued;
     const extents: Extent[] = [];
     const index = this.indexWriter;
     index.clear();
@@ -505,9 +520,13 @@ export class MasterTargetService implements ManagedService {
     const parts = this.extentParts;
     let extentStart = 0;
     let extentEnd = -1;
-    for (const job of jobs) {
-      const { pair, writes, undo } = job;
-      index.begin(job.header, undo === null ? 0 : writes.end - writes.first);
+    for (let j = 0; j < queued.length; j++) {
+      const pair = queued[j];
+      const apply = pair.apply!;
+      const writes = apply.writes!;
+      const undo = pair.journaledUndo;
+      pair.journaledUndo = null;
+      index.begin(apply.header!, undo === null ? 0 : writes.end - writes.first);
       if (undo !== null) {
         for (let w = writes.first; w < writes.end; w++) {
           const count = countOf(writes, w);
@@ -532,16 +551,8 @@ export class MasterTargetService implements ManagedService {
     this.closeExtent(extents, extentStart);
     // The index buffer is reused by the next group commit, which starts only once this one's
     // append has completed.
-    const persist = () =>
-      this.ports.fs.append(JOURNAL_PATH, index.bytes(), (appended) => {
-        if (!appended.ok) this.ports.tracer.mark('mt-journal-append-failed');
-        this.ports.fs.sync(JOURNAL_PATH, () => {
-          for (const job of jobs) job.done();
-          this.retentionNext();
-        });
-      });
-    if (extents.length === 0) return persist();
-    this.volume.writeMany(extents, () => this.volume.flush(() => persist()));
+    if (extents.length === 0) return this.retentionFlushed();
+    this.volume.writeMany(extents, this.retentionWritten);
   }
 
   /** Adds the extent of the undo gathered in `extentParts` at `start` of the volume, if any. */

@@ -6,7 +6,7 @@
 //
 // One machine is one stream: all its disks' writes in capture order, so a cut anywhere in the
 // stream is consistent across the machine's disks (a Scout "pair" per disk, sharing one order).
-import type { Instant } from '../../../model/index.js';
+import { assert, type Instant } from '../../../model/index.js';
 import type { Payload } from '../../ports.js';
 
 export type TagKind = 'crash' | 'app' | 'group' | 'final';
@@ -156,6 +156,18 @@ export interface CompareResult {
   readonly generation: number;
   readonly region: number;
   readonly differing: readonly number[];
+}
+
+/** Generations are below this (a resync per second for twelve days), seqs below 2^32: the key
+ *  generation * 2^32 + seq of a batch stays a safe integer. */
+const GENERATION_LIMIT = 2 ** 20;
+const SEQ_STRIDE = 2 ** 32;
+
+/** The number naming batch (generation, seq) until it is acknowledged (a number, not a string:
+ *  no string is made twice per batch at each hop). */
+export function batchKey(generation: number, seq: number): number {
+  if (!(generation >= 0 && generation < GENERATION_LIMIT && seq >= 0 && seq < SEQ_STRIDE)) assert(false, `batch (${generation}, ${seq}) has no key`);
+  return generation * SEQ_STRIDE + seq;
 }
 
 export type ScoutMessage = StreamBatch | BatchAck | Throttle | Probe | ProbeReply | StreamLost | ForwardBatch | Applied | CompareResult;

@@ -16,7 +16,7 @@ import type { Codec, Frame, HostPorts, ManagedService, Transport } from '../../p
 import { open, seal } from '../../data-plane/envelope.js';
 import { readStates } from '../../data-plane/persisted-states.js';
 import { Retransmitter } from '../../data-plane/retransmitter.js';
-import { dataRecordCount, type ControlRecord, type DataRecords, type ScoutMessage, type StreamBatch } from './messages.js';
+import { batchKey, dataRecordCount, type ControlRecord, type DataRecords, type ScoutMessage, type StreamBatch } from './messages.js';
 import { contentBytes } from './batch-records.js';
 import { RECORD_HEADER_BYTES } from './agent-pair.js';
 import { SCOUT_AGENT_SERVICE, SCOUT_MT_SERVICE, SCOUT_PS_SERVICE, type ProcessServerRequest, type ScoutResponse } from './requests.js';
@@ -50,7 +50,7 @@ interface PsPair {
   readonly epoch: number;
   readonly agent: string;
   readonly masterTarget: string;
-  readonly retx: Retransmitter;
+  readonly retx: Retransmitter<number>;
   acceptedGeneration: number;
   acceptedSeq: number;
   /** After a crash the cache is gone: only a new stream starting with a full resync is taken. */
@@ -115,7 +115,7 @@ export class ProcessServerService implements ManagedService {
       epoch: state.epoch,
       agent: `${state.agentHost}/${SCOUT_AGENT_SERVICE}`,
       masterTarget,
-      retx: new Retransmitter(this.ports.clock, (frame, left) => this.transport.send(masterTarget, frame, () => left()), (_key, attempts) => {
+      retx: new Retransmitter<number>(this.ports.clock, (frame, left) => this.transport.send(masterTarget, frame, () => left()), (_key, attempts) => {
         this.ports.tracer.mark('ps-retransmit');
         pair.resends = Math.max(pair.resends, attempts - 1);
         if (pair.resends >= THROTTLE_AFTER_RESENDS && !pair.throttled) {
@@ -227,7 +227,7 @@ export class ProcessServerService implements ManagedService {
     const frame = seal(this.ports.codec, pair.vmId, pair.epoch, { type: 'forward', generation: batch.generation, seq: batch.seq, sealedAt: batch.sealedAt, data: batch.data, control: batch.control } satisfies ScoutMessage, compressed);
     // Batches go in parallel down one link: the timeout covers the window's transfer time.
     const timeout = (30_000_000 + Math.ceil((4 * FORWARD_WINDOW * compressed * 1_000_000) / this.rateBytesPerSecond)) as Duration;
-    pair.retx.send(`${batch.generation}:${batch.seq}`, frame, timeout);
+    pair.retx.send(batchKey(batch.generation, batch.seq), frame, timeout);
   }
 
   private onApplied(pair: PsPair, generation: number, seq: number): void {
@@ -236,7 +236,7 @@ export class ProcessServerService implements ManagedService {
       const head = pair.queue[0];
       if (head.generation > generation || (head.generation === generation && head.seq > seq)) break;
       pair.queue.shift();
-      pair.retx.acknowledge(`${head.generation}:${head.seq}`);
+      pair.retx.acknowledge(batchKey(head.generation, head.seq));
       this.cacheBytes -= head.bytes;
       pair.cachedBytes -= head.bytes;
       this.stats.batchesConfirmed++;
