@@ -2,10 +2,10 @@
 // arrives, with exponential backoff. Receivers must be idempotent (sequence numbers, epochs),
 // because the network may duplicate frames and a resend may race its own ack.
 //
-// Frames outstanding are few (a window) and acknowledged mostly oldest first, so they are kept in
-// a list in send order, searched from the front, whose slots are reused: a Map here grew and
-// shrank its table at every frame (one send and one ack per batch), and the tables it dropped
-// lived long enough for the garbage collector to copy them.
+// Frames outstanding are kept in a Map by key. Scout keeps a window of a few frames, but a
+// Hyper-V log is sent as all its chunks at once (tens of thousands for a large log after an
+// outage), so lookups and acknowledgements must not depend on how many are outstanding. (A list in
+// send order searched from the front, tried for Scout's sake, made such a log quadratic.)
 import { assert, seconds, type Duration } from '../../model/index.js';
 import type { Clock, Frame, TimerId } from '../ports.js';
 
@@ -30,9 +30,7 @@ class Outstanding<K extends RetransmitKey> {
 }
 
 export class Retransmitter<K extends RetransmitKey = string> {
-  /** Outstanding frames in send order: slots [0, count) of `slots`, the rest null. */
-  private readonly slots: Array<Outstanding<K> | null> = [];
-  private count = 0;
+  private readonly outstanding = new Map<K, Outstanding<K>>();
 
   constructor(
     private readonly clock: Clock,
@@ -47,11 +45,9 @@ export class Retransmitter<K extends RetransmitKey = string> {
    *  behind others on a busy link is not lost, and resending it would only congest the link. */
   send(key: K, frame: Frame, timeout: Duration = RETRANSMIT_TIMEOUT_MIN): void {
     // The message is built only on failure: a numbered key would be turned into a string per frame.
-    if (this.indexOf(key) >= 0) assert(false, `retransmitter: ${key} is already outstanding`);
+    if (this.outstanding.has(key)) assert(false, `retransmitter: ${key} is already outstanding`);
     const entry = new Outstanding(key, frame, timeout);
-    if (this.count === this.slots.length) this.slots.push(entry);
-    else this.slots[this.count] = entry;
-    this.count++;
+    this.outstanding.set(key, entry);
     this.transmitAndArm(entry);
   }
 
@@ -65,49 +61,34 @@ export class Retransmitter<K extends RetransmitKey = string> {
 
   /** Stops resending `key`; false when it was not outstanding (a duplicate ack). */
   acknowledge(key: K): boolean {
-    const i = this.indexOf(key);
-    if (i < 0) return false;
-    const entry = this.slots[i]!;
+    const entry = this.outstanding.get(key);
+    if (entry === undefined) return false;
     if (entry.timer !== null) this.clock.cancelTimer(entry.timer);
     entry.live = false;
-    for (let j = i + 1; j < this.count; j++) this.slots[j - 1] = this.slots[j];
-    this.slots[--this.count] = null;
+    this.outstanding.delete(key);
     return true;
   }
 
   has(key: K): boolean {
-    return this.indexOf(key) >= 0;
+    return this.outstanding.has(key);
   }
 
   get size(): number {
-    return this.count;
+    return this.outstanding.size;
   }
 
   /** Forgets everything outstanding (the session stopped or changed direction). */
   clear(): void {
-    for (let i = 0; i < this.count; i++) {
-      const entry = this.slots[i]!;
+    for (const entry of this.outstanding.values()) {
       if (entry.timer !== null) this.clock.cancelTimer(entry.timer);
       entry.live = false;
-      this.slots[i] = null;
     }
-    this.count = 0;
+    this.outstanding.clear();
   }
 
-  /** Slots past the outstanding ones are empty and no key is outstanding twice (quadratic in
-   *  the window: for tests, not for every frame). */
+  /** Every outstanding frame is live and filed under its own key. */
   invariants(): void {
-    assert(this.count >= 0 && this.count <= this.slots.length, 'retransmitter: count outside its slots');
-    for (let i = 0; i < this.slots.length; i++) {
-      const entry = this.slots[i];
-      assert((i < this.count) === (entry !== null), 'retransmitter: a slot past the outstanding ones is in use, or one before is empty');
-      if (entry !== null) assert(entry.live && this.indexOf(entry.key) === i, `retransmitter: ${entry.key} is outstanding twice or was acknowledged`);
-    }
-  }
-
-  private indexOf(key: K): number {
-    for (let i = 0; i < this.count; i++) if (this.slots[i]!.key === key) return i;
-    return -1;
+    for (const [key, entry] of this.outstanding) assert(entry.live && entry.key === key, `retransmitter: ${key} is filed wrongly or was acknowledged`);
   }
 
   private resend(entry: Outstanding<K>): void {
