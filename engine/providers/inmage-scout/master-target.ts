@@ -15,7 +15,7 @@
 // Fault model: a crash loses the in-memory apply state and the test copy (its VM dies with the
 // host); what was confirmed is on the replica and the journal index, synced. A replica read that
 // fails leaves no undo: the instants before it become unrecoverable (the window moves past it).
-import { assert, type Instant, type ScoutPolicy } from '../../../model/index.js';
+import { assert, MT_DISKS_MAX, type Instant, type ScoutPolicy } from '../../../model/index.js';
 import type { BlockDevice, BlockRange, Extent, Frame, FsResult, HostPorts, Hypervisor, IoResult, ManagedService, Payload, Transport } from '../../ports.js';
 import { TestDisk } from '../hyperv-replica/test-disk.js';
 import { open, seal } from '../../data-plane/envelope.js';
@@ -793,6 +793,14 @@ export class MasterTargetService implements ManagedService {
     switch (request.op) {
       case 'add-pair': {
         const old = this.pairs.get(request.vmId);
+        // The 60-disk limit (DOMAIN.md) counts the master target's own OS disk at least: a pair
+        // that would take it past the limit is refused here too, whatever validated it before
+        // (the retention journal files each disk of a pair under an index below the limit).
+        let heldByOthers = 0;
+        for (const pair of this.pairs.values()) if (pair !== old) heldByOthers += pair.config.targetDisks.length;
+        if (heldByOthers + request.targetDisks.length + 1 > MT_DISKS_MAX) {
+          return done({ ok: false, error: `master target ${this.ports.hostId} would hold ${heldByOthers + request.targetDisks.length + 1} disks (${heldByOthers} of other pairs, ${request.targetDisks.length} of ${request.vmId}, 1 of its own at least); a master target holds at most ${MT_DISKS_MAX}` });
+        }
         if (old !== undefined) this.dropPair(old);
         const config: PairConfig = {
           vmId: request.vmId,
