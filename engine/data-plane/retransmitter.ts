@@ -19,8 +19,6 @@ export const RETRANSMIT_TIMEOUT_MAX = seconds(300);
 class Outstanding<K extends RetransmitKey> {
   timer: TimerId | null = null;
   attempts = 1;
-  /** False once acknowledged or forgotten: its late callbacks do nothing. */
-  live = true;
 
   constructor(
     readonly key: K,
@@ -54,7 +52,7 @@ export class Retransmitter<K extends RetransmitKey = string> {
   private transmitAndArm(entry: Outstanding<K>): void {
     const attempt = entry.attempts;
     this.transmit(entry.frame, () => {
-      if (!entry.live || entry.attempts !== attempt || entry.timer !== null) return;
+      if (!this.isOutstanding(entry) || entry.attempts !== attempt || entry.timer !== null) return;
       entry.timer = this.clock.setTimer(entry.timeout, 'retransmit', () => this.resend(entry));
     });
   }
@@ -64,7 +62,6 @@ export class Retransmitter<K extends RetransmitKey = string> {
     const entry = this.outstanding.get(key);
     if (entry === undefined) return false;
     if (entry.timer !== null) this.clock.cancelTimer(entry.timer);
-    entry.live = false;
     this.outstanding.delete(key);
     return true;
   }
@@ -79,21 +76,23 @@ export class Retransmitter<K extends RetransmitKey = string> {
 
   /** Forgets everything outstanding (the session stopped or changed direction). */
   clear(): void {
-    for (const entry of this.outstanding.values()) {
-      if (entry.timer !== null) this.clock.cancelTimer(entry.timer);
-      entry.live = false;
-    }
+    for (const entry of this.outstanding.values()) if (entry.timer !== null) this.clock.cancelTimer(entry.timer);
     this.outstanding.clear();
   }
 
-  /** Every outstanding frame is live and filed under its own key. */
+  /** Every outstanding frame is filed under its own key. */
   invariants(): void {
-    for (const [key, entry] of this.outstanding) assert(entry.live && entry.key === key, `retransmitter: ${key} is filed wrongly or was acknowledged`);
+    for (const [key, entry] of this.outstanding) assert(entry.key === key, `retransmitter: ${key} is filed under another key`);
+  }
+
+  /** An acknowledged or forgotten entry left the map (a later send of its key is another entry):
+   *  its late callbacks do nothing. */
+  private isOutstanding(entry: Outstanding<K>): boolean {
+    return this.outstanding.get(entry.key) === entry;
   }
 
   private resend(entry: Outstanding<K>): void {
-    // An acknowledged or forgotten entry's timer was cancelled: a live one is still outstanding.
-    if (!entry.live) return;
+    if (!this.isOutstanding(entry)) return;
     entry.timer = null;
     entry.attempts++;
     entry.timeout = Math.min(entry.timeout * 2, RETRANSMIT_TIMEOUT_MAX) as Duration;
