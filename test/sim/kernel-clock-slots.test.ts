@@ -6,6 +6,7 @@ import fc from 'fast-check';
 import { Kernel } from '../../sim/kernel.js';
 import { KernelClock } from '../../sim/kernel-clock.js';
 import type { TimerId } from '../../engine/ports.js';
+import { micros } from '../../model/index.js';
 
 type Step =
   | { kind: 'set'; after: number }
@@ -34,7 +35,7 @@ describe('KernelClock: timers in reused slots', () => {
         for (const s of steps) {
           if (s.kind === 'set') {
             const mine = serial++;
-            const id = clock.setTimer(s.after, 't', () => fired.push(mine));
+            const id = clock.setTimer(micros(s.after), 't', () => fired.push(mine));
             expect(pending.has(id)).toBe(false);
             pending.set(id, { due: kernel.now() + s.after, serial: mine });
             issued.push(id);
@@ -65,9 +66,9 @@ describe('KernelClock: timers in reused slots', () => {
   it('gives a fired timer\'s slot to the next timer under a new id', () => {
     const kernel = new Kernel();
     const clock = new KernelClock(kernel, 'h1');
-    const first = clock.setTimer(1, 't', () => undefined);
+    const first = clock.setTimer(micros(1), 't', () => undefined);
     kernel.run();
-    const second = clock.setTimer(1, 't', () => undefined);
+    const second = clock.setTimer(micros(1), 't', () => undefined);
     expect(second).not.toBe(first);
     expect(clock.cancelTimer(first)).toBe(false);
     expect(clock.pendingTimers).toBe(1);
