@@ -2,12 +2,15 @@
 // arrives, with exponential backoff. Receivers must be idempotent (sequence numbers, epochs),
 // because the network may duplicate frames and a resend may race its own ack.
 //
-// Frames outstanding are kept in a Map by key. Scout keeps a window of a few frames, but a
+// Frames outstanding are kept in a hash table by key. Scout keeps a window of a few frames, but a
 // Hyper-V log is sent as all its chunks at once (tens of thousands for a large log after an
 // outage), so lookups and acknowledgements must not depend on how many are outstanding. (A list in
 // send order searched from the front, tried for Scout's sake, made such a log quadratic.)
+// Numbered keys (Scout's batches) go in a NumberTable, which reuses its slots as the window moves
+// on; a Map reallocated its table every few frames, and those tables outlived the young generation.
 import { assert, seconds, type Duration } from '../../model/index.js';
 import type { Clock, Frame, TimerId } from '../ports.js';
+import { NumberTable } from './number-table.js';
 
 /** What names a frame until its ack: a string, or a number (a caller with numbered frames
  *  makes no string per frame). */
@@ -28,7 +31,8 @@ class Outstanding<K extends RetransmitKey> {
 }
 
 export class Retransmitter<K extends RetransmitKey = string> {
-  private readonly outstanding = new Map<K, Outstanding<K>>();
+  private readonly numbered = new NumberTable<Outstanding<K>>();
+  private readonly named = new Map<K, Outstanding<K>>();
 
   constructor(
     private readonly clock: Clock,
@@ -43,9 +47,10 @@ export class Retransmitter<K extends RetransmitKey = string> {
    *  behind others on a busy link is not lost, and resending it would only congest the link. */
   send(key: K, frame: Frame, timeout: Duration = RETRANSMIT_TIMEOUT_MIN): void {
     // The message is built only on failure: a numbered key would be turned into a string per frame.
-    if (this.outstanding.has(key)) assert(false, `retransmitter: ${key} is already outstanding`);
+    if (this.find(key) !== undefined) assert(false, `retransmitter: ${key} is already outstanding`);
     const entry = new Outstanding(key, frame, timeout);
-    this.outstanding.set(key, entry);
+    if (typeof key === 'number') this.numbered.set(key, entry);
+    else this.named.set(key, entry);
     this.transmitAndArm(entry);
   }
 
@@ -59,36 +64,48 @@ export class Retransmitter<K extends RetransmitKey = string> {
 
   /** Stops resending `key`; false when it was not outstanding (a duplicate ack). */
   acknowledge(key: K): boolean {
-    const entry = this.outstanding.get(key);
+    const entry = this.find(key);
     if (entry === undefined) return false;
     if (entry.timer !== null) this.clock.cancelTimer(entry.timer);
-    this.outstanding.delete(key);
+    if (typeof key === 'number') this.numbered.delete(key);
+    else this.named.delete(key);
     return true;
   }
 
   has(key: K): boolean {
-    return this.outstanding.has(key);
+    return this.find(key) !== undefined;
   }
 
   get size(): number {
-    return this.outstanding.size;
+    return this.numbered.size + this.named.size;
   }
 
   /** Forgets everything outstanding (the session stopped or changed direction). */
   clear(): void {
-    for (const entry of this.outstanding.values()) if (entry.timer !== null) this.clock.cancelTimer(entry.timer);
-    this.outstanding.clear();
+    const cancel = (entry: Outstanding<K>): void => {
+      if (entry.timer !== null) this.clock.cancelTimer(entry.timer);
+    };
+    this.numbered.forEach(cancel);
+    this.named.forEach(cancel);
+    this.numbered.clear();
+    this.named.clear();
   }
 
-  /** Every outstanding frame is filed under its own key. */
+  /** Every outstanding frame is filed under its own key, numbers in the table and names in the map. */
   invariants(): void {
-    for (const [key, entry] of this.outstanding) assert(entry.key === key, `retransmitter: ${key} is filed under another key`);
+    this.numbered.invariants();
+    this.numbered.forEach((entry, key) => assert(entry.key === key, `retransmitter: ${key} is filed under another key`));
+    for (const [key, entry] of this.named) assert(entry.key === key && typeof key !== 'number', `retransmitter: ${key} is filed under another key`);
   }
 
-  /** An acknowledged or forgotten entry left the map (a later send of its key is another entry):
-   *  its late callbacks do nothing. */
+  private find(key: K): Outstanding<K> | undefined {
+    return typeof key === 'number' ? this.numbered.get(key) : this.named.get(key);
+  }
+
+  /** An acknowledged or forgotten entry left the table (a later send of its key is another
+   *  entry): its late callbacks do nothing. */
   private isOutstanding(entry: Outstanding<K>): boolean {
-    return this.outstanding.get(entry.key) === entry;
+    return this.find(entry.key) === entry;
   }
 
   private resend(entry: Outstanding<K>): void {
