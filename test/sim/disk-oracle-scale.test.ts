@@ -1,6 +1,7 @@
-// The oracle's storage is chunked (changes, instants and words each in fixed-size chunks) and
-// keeps one image hash per instant rather than per change. These tests drive it across many
-// chunk boundaries, with many changes per instant, and compare every query with a replay.
+// The oracle's storage is a log of rows in fixed-size chunks, found through samples taken every
+// few hundred bytes, with one image hash per instant rather than per change. These tests drive it
+// across many chunk boundaries and samples, with many changes per instant, and compare every query
+// with a replay.
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { DiskOracle, type OracleChangeKind } from '../../sim/disk/disk-oracle.js';
