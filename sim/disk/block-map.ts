@@ -10,8 +10,10 @@
 //     over the whole disk, each word holding the block's id XOR its implicit id, so the zeroes a
 //     fresh array starts with already read as the implicit content: a read or a write is one array
 //     access, with no "is this page allocated?" test on the way and no page fill at the first
-//     write into a page (that fill, with its test, was ~3% of a day at scale). A byte per page still
-//     records which pages took a change, for the page count and for walking the changed blocks.
+//     write into a page (that fill, with its test, was ~3% of a day at scale). Which pages hold a
+//     change (for comparisons, walking the changed blocks, and the page count) is found by scanning
+//     for non-zero words: a per-page flag kept on every write cost a cache miss of its own.
+//     So a dense page counts as allocated while it holds a change; a paged page, once written.
 //     (The array's zeroes are the allocator's: the kernel hands out zeroed pages at their first
 //     touch. Views of fresh lazily-zeroed slabs shared by many maps were tried and were slower.)
 //     Maps written block for block in step (a VM's source disk and the guest's truth of it, both
@@ -79,8 +81,6 @@ export class BlockMap {
   private readonly denseStride: number;
   private readonly denseLane: number;
   /** Dense layout: 1 for each allocated page. */
-  private readonly denseAllocated: Uint8Array;
-  private denseAllocatedCount = 0;
   /** Dense layout: the disk's size in blocks, whole pages (0 for the paged layout). */
   private readonly blockCountDense: number;
   private differing = 0;
@@ -108,7 +108,6 @@ export class BlockMap {
       this.denseStride = 1;
       this.denseLane = 0;
     }
-    this.denseAllocated = new Uint8Array(pageCount);
     this.blockCountDense = pageCount * PAGE_BLOCKS;
   }
 
@@ -148,8 +147,6 @@ export class BlockMap {
       const old = implicit === 0 ? dense[index] : (dense[index] ^ implicit) >>> 0;
       if (old !== id) {
         dense[index] = id ^ implicit;
-        const pageIndex = block >>> PAGE_SHIFT;
-        if (this.denseAllocated[pageIndex] === 0) this.markDense(pageIndex);
         if (old === implicit) this.differing++;
         else if (id === implicit) this.differing--;
       }
@@ -178,7 +175,7 @@ export class BlockMap {
 
   /** Number of pages allocated (memory is about 2 KiB each). */
   get pageCount(): number {
-    return this.dense !== null ? this.denseAllocatedCount : this.pages.size;
+    return this.dense !== null ? this.allocatedPages().length : this.pages.size;
   }
 
   /** Blocks whose content differs from the implicit content, ascending, with their id. */
@@ -207,14 +204,7 @@ export class BlockMap {
     assert(differing === this.differing, `block map: counted ${differing} differing blocks, tracked ${this.differing}`);
     if (this.dense !== null) {
       assert(this.pages.size === 0, 'block map: a dense map holds pages');
-      assert(this.denseLane < this.denseStride && this.dense.length === this.denseAllocated.length * PAGE_BLOCKS * this.denseStride, 'block map: dense lane outside its array');
-      assert(this.denseAllocated.reduce((sum, flag) => sum + flag, 0) === this.denseAllocatedCount, 'block map: dense page count is off');
-      for (let pageIndex = 0; pageIndex < this.denseAllocated.length; pageIndex++) {
-        if (this.denseAllocated[pageIndex] !== 0) continue;
-        for (let block = pageIndex * PAGE_BLOCKS; block < (pageIndex + 1) * PAGE_BLOCKS; block++) {
-          assert(this.dense[block * this.denseStride + this.denseLane] === 0, `block map: block ${block} changed in a page never marked`);
-        }
-      }
+      assert(this.denseLane < this.denseStride && this.dense.length === this.blockCountDense * this.denseStride, 'block map: dense lane outside its array');
     }
   }
 
@@ -222,7 +212,7 @@ export class BlockMap {
   private allocatedPages(): number[] {
     if (this.dense === null) return [...this.pages.keys()].sort((a, b) => a - b);
     const indices: number[] = [];
-    for (let pageIndex = 0; pageIndex < this.denseAllocated.length; pageIndex++) if (this.denseAllocated[pageIndex] !== 0) indices.push(pageIndex);
+    for (let pageIndex = 0; pageIndex < this.blockCountDense / PAGE_BLOCKS; pageIndex++) if (this.denseHoldsChange(pageIndex)) indices.push(pageIndex);
     return indices;
   }
 
@@ -238,11 +228,14 @@ export class BlockMap {
     return block * this.denseStride + this.denseLane;
   }
 
-  /** A dense page takes its first change: only its flag and the count change, as its words
-   *  already read as the implicit content (see the dense layout's encoding). */
-  private markDense(pageIndex: number): void {
-    this.denseAllocated[pageIndex] = 1;
-    this.denseAllocatedCount++;
+  /** Whether a dense page holds a block that differs from the implicit content (a non-zero word):
+   *  found by scanning, as only comparisons and memory reports ask, never the per-write path. */
+  private denseHoldsChange(pageIndex: number): boolean {
+    const dense = this.dense!;
+    const stride = this.denseStride;
+    const end = (pageIndex + 1) * PAGE_BLOCKS * stride;
+    for (let index = pageIndex * PAGE_BLOCKS * stride + this.denseLane; index < end; index += stride) if (dense[index] !== 0) return true;
+    return false;
   }
 
   private lookUp(pageIndex: number): Uint32Array | null {
