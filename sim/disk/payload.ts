@@ -118,10 +118,11 @@ const TWO_POW_32 = 0x1_0000_0000;
 /** Arrays at least this long have their digest remembered (see SimCodec.arrayDigest). */
 const REMEMBERED_ARRAY_LENGTH_MIN = 16;
 const DIGEST_SEED = 0x2545f491;
+const LONG_ARRAY_SEED = 0x1f83d9ab;
 
 export class SimCodec implements Codec {
   readonly blockSizeBytes: number;
-  private readonly arrayDigests = new WeakMap<readonly unknown[], number>();
+  private readonly headers = new HeaderStates();
   readonly compressionRatio: Ratio;
 
   constructor(options: SimCodecOptions) {
@@ -202,7 +203,20 @@ export class SimCodec implements Codec {
     return Math.ceil((this.sizeBytes(payload) * numerator) / denominator);
   }
 
+  /** A frame's checksum input, [version, pairing, epoch, message], starts from the walk's state
+   *  after its first three items, remembered per pairing (see HeaderStates). */
   digest(body: unknown): number {
+    if (Array.isArray(body) && body.length >= HEADER_ITEMS && body.length < REMEMBERED_ARRAY_LENGTH_MIN) {
+      const items = body as readonly unknown[];
+      const first = items[0];
+      const second = items[1];
+      const third = items[2];
+      if (typeof first === 'number' && (first | 0) === first && typeof second === 'string' && typeof third === 'number' && (third | 0) === third) {
+        let h = this.headers.stateAfter(items.length, first, second, third);
+        for (let i = HEADER_ITEMS; i < items.length; i++) h = this.digestInto(items[i], h);
+        return h >>> 0;
+      }
+    }
     return this.digestInto(body, DIGEST_SEED) >>> 0;
   }
 
@@ -214,7 +228,14 @@ export class SimCodec implements Codec {
    *  cases (small integers, strings, payloads, arrays, plain records) are handled here without
    *  allocating; strings are digested once each and remembered (message bodies repeat a few
    *  type names and ids millions of times). Digests travel as int32 inside the walk (the same
-   *  bits; see model/hash.ts) and become a uint32 in `digest`. */
+   *  bits; see model/hash.ts) and become a uint32 in `digest`.
+   *
+   *  The walk in one sentence (test/sim/codec-digest.test.ts spells it out without any shortcut):
+   *  an int32 is (1, value); a positive safe integer beyond it is (12, low word, high word); a
+   *  string is (2, its remembered digest); a payload is (11, blocks, checksum); an array shorter
+   *  than REMEMBERED_ARRAY_LENGTH_MIN is (7, length, items...), a longer one (13, its digest from
+   *  LONG_ARRAY_SEED); a record is (9, key count, the sum over its keys of the value's digest
+   *  seeded by the key's); anything else is digestValue's. */
   private digestInto(value: unknown, hash: number): number {
     switch (typeof value) {
       case 'number':
@@ -223,24 +244,57 @@ export class SimCodec implements Codec {
         if (Number.isSafeInteger(value) && value > 0) return fold32Int(fold32Int(fold32Int(hash, 12), value | 0), Math.floor(value / TWO_POW_32));
         return digestValue(value, hash) | 0;
       case 'string':
-        return fold32Int(fold32Int(hash, 2), stringDigest(value));
-      case 'object': {
-        if (value === null) return digestValue(value, hash) | 0;
-        if (value instanceof SymbolicPayload || value instanceof BytesPayload) {
-          return fold32Int(fold32Int(fold32Int(hash, PAYLOAD_TAG), value.blockCount), this.checksumInt(value));
-        }
-        if (Array.isArray(value)) return value.length < REMEMBERED_ARRAY_LENGTH_MIN ? this.digestItems(value, fold32Int(hash, 7)) : fold32Int(fold32Int(hash, 13), this.arrayDigest(value));
-        if (ArrayBuffer.isView(value)) return digestValue(value, hash) | 0;
-        return this.digestRecord(value as Record<string, unknown>, hash);
-      }
+        return fold32Int(fold32Int(hash, 2), stringDigests.of(value));
+      case 'object':
+        return value === null ? digestValue(value, hash) | 0 : this.digestObject(value, hash);
       default:
         return digestValue(value, hash) | 0;
     }
   }
 
+  /** The order of digestValue's tests, with payloads first (their class is known here). */
+  private digestObject(value: object, hash: number): number {
+    if (value instanceof SymbolicPayload || value instanceof BytesPayload) {
+      return fold32Int(fold32Int(fold32Int(hash, PAYLOAD_TAG), value.blockCount), this.checksumInt(value));
+    }
+    if (Array.isArray(value)) return this.digestArray(value as readonly unknown[], hash);
+    if (ArrayBuffer.isView(value)) return digestValue(value, hash) | 0;
+    return this.digestRecord(value as Record<string, unknown>, hash);
+  }
+
+  private digestArray(items: readonly unknown[], hash: number): number {
+    return items.length < REMEMBERED_ARRAY_LENGTH_MIN ? this.digestItems(items, fold32Int(hash, 7)) : fold32Int(fold32Int(hash, 13), this.arrayDigest(items));
+  }
+
+  /** Small integers (most items: the packed columns of a batch) are folded here, not in a call. */
   private digestItems(items: readonly unknown[], hash: number): number {
     let h = fold32Int(hash, items.length);
-    for (let i = 0; i < items.length; i++) h = this.digestInto(items[i], h);
+    for (let i = 0; i < items.length; i++) {
+      const item = items[i];
+      h = typeof item === 'number' && (item | 0) === item ? fold32Int(fold32Int(h, 1), item) : this.digestInto(item, h);
+    }
+    return h;
+  }
+
+  /** digestItems for long arrays, apart so that its element loads see only the few array kinds
+   *  of packed columns (numbers, mostly doubles) and stay fast, where the loads of digestItems
+   *  see every kind of short array and go generic; large integers are folded here too. */
+  private digestLongItems(items: readonly unknown[], hash: number): number {
+    let h = fold32Int(hash, items.length);
+    for (let i = 0; i < items.length; i++) {
+      const item = items[i];
+      if (typeof item === 'number') {
+        if ((item | 0) === item) {
+          h = fold32Int(fold32Int(h, 1), item);
+          continue;
+        }
+        if (Number.isSafeInteger(item) && item > 0) {
+          h = fold32Int(fold32Int(fold32Int(h, 12), item | 0), Math.floor(item / TWO_POW_32));
+          continue;
+        }
+      }
+      h = this.digestInto(item, h);
+    }
     return h;
   }
 
@@ -248,26 +302,36 @@ export class SimCodec implements Codec {
    *  is sealed by its sender, opened by each hop and forwarded, and it never changes once sent.
    *  It is frozen when first digested, so an engine that changed a message after sending it
    *  would fail loudly instead of being trusted on a stale digest; a corrupted copy made by the
-   *  network is a new array, digested afresh. */
+   *  network is a new array, digested afresh. The digest rides on the array itself (see
+   *  RememberedDigest): a WeakMap entry per batch cost several times as much. */
   private arrayDigest(items: readonly unknown[]): number {
-    let digest = this.arrayDigests.get(items);
-    if (digest === undefined) {
-      digest = this.digestItems(items, 0x1f83d9ab);
-      Object.freeze(items);
-      this.arrayDigests.set(items, digest);
-    }
+    const remembered = RememberedDigest.of(items);
+    if (remembered !== undefined) return remembered;
+    const digest = this.digestLongItems(items, LONG_ARRAY_SEED);
+    // One its sender made non-extensible (sealed items may still change, and later engines refuse
+    // a private field on it) is digested afresh each time instead.
+    if (!Object.isExtensible(items)) return digest;
+    RememberedDigest.attach(items, digest);
+    Object.freeze(items);
     return digest;
   }
 
   /** Key order must not matter: fields are combined by a commutative sum instead of sorting the
    *  keys (sorting every record of every frame was the codec's main cost). Bodies are plain
-   *  objects: no inherited enumerable keys. */
+   *  objects: no inherited enumerable keys. Small integer and string fields are folded here, not
+   *  in a call, from the key's seed with the value's tag already folded in (see KeySeeds). */
   private digestRecord(record: Record<string, unknown>, hash: number): number {
     let count = 0;
     let sum = 0;
     for (const key in record) {
       count++;
-      sum = (sum + this.digestInto(record[key], keyHash(key))) | 0;
+      const value = record[key];
+      const slot = keySeeds.slotOf(key);
+      let field: number;
+      if (typeof value === 'number' && (value | 0) === value) field = fold32Int(keySeeds.intSeeds[slot], value);
+      else if (typeof value === 'string') field = fold32Int(keySeeds.stringSeeds[slot], stringDigests.of(value));
+      else field = this.digestInto(value, keySeeds.hashes[slot]);
+      sum = (sum + field) | 0;
     }
     return fold32Int(fold32Int(fold32Int(hash, 9), count), sum);
   }
@@ -362,51 +426,180 @@ function appendInto<T extends Uint8Array | Uint32Array>(target: T, at: number, s
 const REMEMBERED_STRING_LENGTH_MAX = 64;
 /** At most this many strings are remembered (ids of a large run stay well below it). */
 const REMEMBERED_STRINGS_MAX = 100_000;
-const STRING_SLOTS = 64;
+/** Slots of the table of recent strings: two per set, 2^bits slots. */
+const STRING_SLOT_BITS = 10;
+const KEY_SLOT_BITS = 7;
 
 /** Digests of strings, remembered: message bodies repeat a few record keys, type names and ids
- *  millions of times a simulated day. A direct-mapped table of recent strings sits in front of
- *  the Map of all of them, since a Map lookup costs several times a slot compare (record keys
- *  and type names are interned, so a hit is mostly one pointer compare). Slots are picked by
- *  length and first and last characters, which tell apart the keys of one record and the ids of
- *  one run. */
+ *  millions of times a simulated day. A table of recent strings sits in front of the Map of all
+ *  of them, since a Map lookup costs several times a slot compare (record keys and type names
+ *  are interned, so a hit is mostly one pointer compare). It is two-way set associative, the
+ *  newer string of a set in its first slot, so two busy strings of one set do not evict each
+ *  other. The set is a hash of the length and the first and last three characters: the ids of
+ *  a run (vm1 ... vm200) differ only in their last characters. */
 class StringDigests {
-  private readonly texts: Array<string | null> = new Array<string | null>(STRING_SLOTS).fill(null);
-  private readonly digests = new Int32Array(STRING_SLOTS);
+  private readonly texts: Array<string | null>;
+  private readonly digests: Int32Array;
   private readonly remembered = new Map<string, number>();
+  private readonly setShift: number;
 
   constructor(
     private readonly seed: number,
+    slotBits: number,
     private readonly lengthMax: number,
     private readonly countMax: number,
-  ) {}
+  ) {
+    this.texts = new Array<string | null>(1 << slotBits).fill(null);
+    this.digests = new Int32Array(1 << slotBits);
+    this.setShift = 32 - (slotBits - 1);
+  }
 
   /** digestValue(text, seed) as an int32. */
   of(text: string): number {
-    const length = text.length;
-    const slot = length === 0 ? 0 : (length * 31 + text.charCodeAt(0) * 7 + text.charCodeAt(length - 1)) & (STRING_SLOTS - 1);
-    if (this.texts[slot] === text) return this.digests[slot];
+    const first = setOf(text, this.setShift) << 1;
+    const texts = this.texts;
+    if (texts[first] === text) return this.digests[first];
+    if (texts[first + 1] === text) return this.digests[first + 1];
     let digest = this.remembered.get(text);
     if (digest === undefined) {
       digest = digestValue(text, this.seed) | 0;
-      if (length > this.lengthMax || this.remembered.size >= this.countMax) return digest;
+      if (text.length > this.lengthMax || this.remembered.size >= this.countMax) return digest;
       this.remembered.set(text, digest);
     }
-    this.texts[slot] = text;
-    this.digests[slot] = digest;
+    texts[first + 1] = texts[first];
+    this.digests[first + 1] = this.digests[first];
+    texts[first] = text;
+    this.digests[first] = digest;
     return digest;
   }
 }
 
-const stringDigests = new StringDigests(0x5be0cd19, REMEMBERED_STRING_LENGTH_MAX, REMEMBERED_STRINGS_MAX);
-const keyHashes = new StringDigests(0x3c6ef372, Number.POSITIVE_INFINITY, Number.POSITIVE_INFINITY);
+const FNV_PRIME = 0x01000193;
 
-function stringDigest(text: string): number {
-  return stringDigests.of(text);
+/** The set of `text` in a StringDigests table: the top bits of a multiplicative hash. */
+function setOf(text: string, shift: number): number {
+  const length = text.length;
+  let key = Math.imul(length, FNV_PRIME);
+  if (length > 0) key = Math.imul(key ^ text.charCodeAt(0), FNV_PRIME) ^ text.charCodeAt(length - 1);
+  if (length > 2) key = Math.imul(key, FNV_PRIME) ^ (text.charCodeAt(length - 2) << 8) ^ (text.charCodeAt(length - 3) << 16);
+  return Math.imul(key, 0x9e3779b1) >>> shift;
 }
 
-function keyHash(key: string): number {
-  return keyHashes.of(key);
+/** Lets RememberedDigest add its private field to any object: a base class whose constructor
+ *  returns the object it is given makes that object the `this` of the derived constructor. */
+class OnObject {
+  constructor(target: object) {
+    return target;
+  }
+}
+
+/** A digest carried by the object it is the digest of, in a private field: invisible to every
+ *  walk, copy and spread (a copy of the object never carries it), and written only here, just
+ *  before the object is frozen. */
+class RememberedDigest extends OnObject {
+  readonly #digest: number;
+
+  private constructor(target: object, digest: number) {
+    super(target);
+    this.#digest = digest;
+  }
+
+  static attach(target: object, digest: number): void {
+    new RememberedDigest(target, digest);
+  }
+
+  static of(target: object): number | undefined {
+    return #digest in target ? (target as RememberedDigest).#digest : undefined;
+  }
+}
+
+/** Record keys and what a field folds from them: the key's digest (the seed of the field's
+ *  value) and that seed with the tag of an int32 or of a string already folded in, which saves
+ *  a fold per field. Every key ever seen is kept (a run has a few dozen), the recent ones in a
+ *  table like StringDigests', so a key's slot is valid as soon as slotOf returns it. */
+class KeySeeds {
+  private readonly texts: Array<string | null>;
+  readonly hashes: Int32Array;
+  readonly intSeeds: Int32Array;
+  readonly stringSeeds: Int32Array;
+  private readonly remembered = new Map<string, number>();
+  private readonly setShift: number;
+
+  constructor(
+    private readonly seed: number,
+    slotBits: number,
+  ) {
+    this.texts = new Array<string | null>(1 << slotBits).fill(null);
+    this.hashes = new Int32Array(1 << slotBits);
+    this.intSeeds = new Int32Array(1 << slotBits);
+    this.stringSeeds = new Int32Array(1 << slotBits);
+    this.setShift = 32 - (slotBits - 1);
+  }
+
+  /** The slot holding `key` (until the next call). */
+  slotOf(key: string): number {
+    const length = key.length;
+    // Keys are few and interned: length and two characters pick their set well enough.
+    const first = (length === 0 ? 0 : Math.imul(length * 31 + key.charCodeAt(0) * 7 + key.charCodeAt(length - 1), 0x9e3779b1) >>> this.setShift) << 1;
+    const texts = this.texts;
+    if (texts[first] === key) return first;
+    if (texts[first + 1] === key) return first + 1;
+    let hash = this.remembered.get(key);
+    if (hash === undefined) {
+      hash = digestValue(key, this.seed) | 0;
+      this.remembered.set(key, hash);
+    }
+    this.move(first, first + 1);
+    texts[first] = key;
+    this.hashes[first] = hash;
+    this.intSeeds[first] = fold32Int(hash, 1);
+    this.stringSeeds[first] = fold32Int(hash, 2);
+    return first;
+  }
+
+  private move(from: number, to: number): void {
+    this.texts[to] = this.texts[from];
+    this.hashes[to] = this.hashes[from];
+    this.intSeeds[to] = this.intSeeds[from];
+    this.stringSeeds[to] = this.stringSeeds[from];
+  }
+}
+
+const stringDigests = new StringDigests(0x5be0cd19, STRING_SLOT_BITS, REMEMBERED_STRING_LENGTH_MAX, REMEMBERED_STRINGS_MAX);
+const keySeeds = new KeySeeds(0x3c6ef372, KEY_SLOT_BITS);
+
+/** Items of a top-level array whose walk state HeaderStates remembers. */
+const HEADER_ITEMS = 3;
+const HEADER_SLOT_BITS = 10;
+const HEADER_WORDS = 4;
+
+/** The walk's state after the first three items of a top-level array that begins with an
+ *  int32, a string and an int32: every frame's checksum input begins with the wire version, its
+ *  pairing and its epoch, which repeat for all the frames of a pairing, so eight folds per
+ *  frame are looked up instead (the state is a function of the length and those three values:
+ *  a slot is used only when all four are equal, strings compared by content). */
+class HeaderStates {
+  private readonly seconds: Array<string | null> = new Array<string | null>(1 << HEADER_SLOT_BITS).fill(null);
+  /** Per slot, HEADER_WORDS int32s side by side (one cache line): length, first, third, state. */
+  private readonly words = new Int32Array(HEADER_WORDS << HEADER_SLOT_BITS);
+
+  stateAfter(length: number, first: number, second: string, third: number): number {
+    const secondDigest = stringDigests.of(second);
+    const slot = Math.imul(secondDigest ^ Math.imul(third ^ (length << 16) ^ (first << 24), FNV_PRIME), 0x9e3779b1) >>> (32 - HEADER_SLOT_BITS);
+    const words = this.words;
+    const at = slot * HEADER_WORDS;
+    if (this.seconds[slot] === second && words[at] === length && words[at + 1] === first && words[at + 2] === third) return words[at + 3];
+    let h = fold32Int(fold32Int(DIGEST_SEED, 7), length);
+    h = fold32Int(fold32Int(h, 1), first);
+    h = fold32Int(fold32Int(h, 2), secondDigest);
+    h = fold32Int(fold32Int(h, 1), third);
+    this.seconds[slot] = second;
+    words[at] = length;
+    words[at + 1] = first;
+    words[at + 2] = third;
+    words[at + 3] = h;
+    return h;
+  }
 }
 
 function concatArrays<T extends Uint8Array | Uint32Array>(arrays: readonly T[], make: (length: number) => T): T {
