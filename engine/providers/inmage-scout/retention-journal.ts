@@ -135,12 +135,17 @@ export class RetentionJournal {
   }
 
   /** Re-adds an entry read back from the durable index after a restart (in allocation order).
-   *  The index holds every entry ever written: where the ring wrapped over older entries when
-   *  this one was allocated, those were purged then, and are purged again now (the overlapped
-   *  entries are always the oldest: the ring allocates right after its newest entry). */
+   *  The index holds every entry ever written, so the replay purges what the allocator purged
+   *  when it placed this entry: the oldest entries, until the ring's next fit is where the entry
+   *  went. That is more than the entries the new one overlaps: an allocation that finds no room
+   *  before the end of the volume wraps to its start, and purges the oldest entries until the
+   *  start is free, even those lying past the end of the new one (found by a property test with
+   *  longer histories: purging only overlapped entries kept entries the ring had written over).
+   *  Entries expired by their window before the allocation are purged here for space instead;
+   *  the fit only ever needs the same oldest-first purges. */
   restore(pair: number, disk: number, start: number, count: number, at: Instant, offset: number): void {
     assert(offset >= 0 && offset + count <= this.capacityBlocks, `retention journal: a restored entry [${offset}, +${count}) runs off the volume`);
-    while (this.size > 0 && this.oldestOverlaps(offset, count)) this.purgeOldest('space');
+    while (this.size > 0 && (this.fitAt(count) !== offset || this.oldestOverlaps(offset, count))) this.purgeOldest('space');
     this.append(pair, disk, start, count, at, offset);
     this.next = offset + count;
   }
