@@ -498,7 +498,8 @@ export class VirtualDisk implements ObservableBlockDevice {
 
   /** The first block of [start, start + count) with a latent sector error, or null. */
   private latentBlockIn(start: number, count: number): number | null {
-    if (this.latent.size === 0) return null;
+    // The flag is a field of the disk, already in cache; the set is an object of its own.
+    if (!this.mayHaveOverlays || this.latent.size === 0) return null;
     for (let block = start; block < start + count; block++) if (this.latent.has(block)) return block;
     return null;
   }

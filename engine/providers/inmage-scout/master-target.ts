@@ -151,11 +151,16 @@ class MtPair {
   replicaWritesLeft = 0;
   replicaDone: (() => void) | null = null;
 
+  /** The process server's address, where this pair's frames come from and confirmations go
+   *  (built once: a template string per frame was a visible cost at scale). */
+  readonly processServerAddress: string;
+
   constructor(
     readonly config: PairConfig,
     ports: HostPorts,
     stepsOf: (pair: MtPair) => ApplySteps,
   ) {
+    this.processServerAddress = `${config.processServer}/${SCOUT_PS_SERVICE}`;
     this.devices = config.targetDisks.map((id) => ports.device(id));
     this.undoFirstRun = new Int32Array(this.devices.length);
     if (config.inSyncAt !== null) this.spans.push({ from: config.inSyncAt, to: config.inSyncAt });
@@ -312,7 +317,7 @@ export class MasterTargetService implements ManagedService {
     }
     const { pairing, epoch, message } = opened.envelope;
     const pair = this.pairs.get(pairing);
-    if (pair === undefined || from !== `${pair.config.processServer}/${SCOUT_PS_SERVICE}`) {
+    if (pair === undefined || from !== pair.processServerAddress) {
       this.ports.tracer.mark('frame-rejected-foreign');
       return;
     }
@@ -619,8 +624,7 @@ export class MasterTargetService implements ManagedService {
   }
 
   private confirm(pair: MtPair): void {
-    const ps = `${pair.config.processServer}/${SCOUT_PS_SERVICE}`;
-    this.transport.send(ps, seal(this.ports.codec, pair.config.vmId, pair.config.epoch, { type: 'applied', generation: pair.appliedGeneration, seq: pair.appliedSeq } satisfies ScoutMessage, 0));
+    this.transport.send(pair.processServerAddress, seal(this.ports.codec, pair.config.vmId, pair.config.epoch, { type: 'applied', generation: pair.appliedGeneration, seq: pair.appliedSeq } satisfies ScoutMessage, 0));
   }
 
   // --- retention window --------------------------------------------------------------------------
