@@ -80,8 +80,9 @@ export class KernelClock implements Clock {
   };
 
   cancelTimer(id: TimerId): boolean {
+    // A free slot's id is 0, which no timer is given (GuardedClock's "no timer" is 0 too).
     const timer = this.slots[id % SLOTS_MAX];
-    if (timer === undefined || timer.id !== id) return false;
+    if (timer === undefined || timer.id === 0 || timer.id !== id) return false;
     const cancelled = this.kernel.cancel(timer.handle!);
     this.freeTimer(timer);
     return cancelled;

@@ -39,8 +39,10 @@ describe('KernelClock: timers in reused slots', () => {
             expect(pending.has(id)).toBe(false);
             pending.set(id, { due: kernel.now() + s.after, serial: mine });
             issued.push(id);
-          } else if (s.kind === 'cancel' && issued.length > 0) {
-            const id = issued[s.pick % issued.length];
+          } else if (s.kind === 'cancel') {
+            // Mostly ids this clock issued; sometimes ids it never issued (0 is GuardedClock's "no timer").
+            const unknown = [0, -1, 1.5, 2 ** 20, 2 ** 21 + 3];
+            const id = issued.length > 0 && s.pick % 4 !== 0 ? issued[s.pick % issued.length] : (unknown[s.pick % unknown.length] as TimerId);
             expect(clock.cancelTimer(id)).toBe(pending.has(id));
             pending.delete(id);
           } else if (s.kind === 'cancel-all') {
@@ -61,6 +63,16 @@ describe('KernelClock: timers in reused slots', () => {
         expect(fired).toEqual(expectedFired);
       }),
     );
+  });
+
+  it('refuses to cancel ids it never issued, 0 among them, once slots are free', () => {
+    const kernel = new Kernel();
+    const clock = new KernelClock(kernel, 'h1');
+    clock.setTimer(micros(1), 't', () => undefined);
+    kernel.run();
+    for (const id of [0, -1, 1.5, 2 ** 20]) expect(clock.cancelTimer(id as TimerId)).toBe(false);
+    expect(clock.pendingTimers).toBe(0);
+    clock.invariants();
   });
 
   it('gives a fired timer\'s slot to the next timer under a new id', () => {
