@@ -18,6 +18,8 @@ export class NumberTable<V> {
   /** undefined marks an empty slot. */
   private values: (V | undefined)[] = new Array<V | undefined>(CAPACITY_MIN).fill(undefined);
   private mask = CAPACITY_MIN - 1;
+  /** 32 - log2(capacity): a slot is the top bits of the mixed key (its low bits are weak). */
+  private shift = 32 - Math.log2(CAPACITY_MIN);
   private count = 0;
 
   get size(): number {
@@ -107,7 +109,7 @@ export class NumberTable<V> {
 
   private slotOf(key: number): number {
     const high = (key / TWO_POW_32) | 0;
-    return Math.imul((key | 0) ^ Math.imul(high, 0x85ebca6b), 0x9e3779b1) >>> 0 & this.mask;
+    return Math.imul((key | 0) ^ Math.imul(high, 0x85ebca6b), 0x9e3779b1) >>> this.shift;
   }
 
   private grow(): void {
@@ -116,6 +118,7 @@ export class NumberTable<V> {
     this.keys = new Float64Array(oldKeys.length * 2);
     this.values = new Array<V | undefined>(oldKeys.length * 2).fill(undefined);
     this.mask = this.keys.length - 1;
+    this.shift--;
     this.count = 0;
     for (let slot = 0; slot < oldValues.length; slot++) {
       const value = oldValues[slot];

@@ -13,7 +13,7 @@ import type { Clock, Frame, TimerId } from '../ports.js';
 import { NumberTable } from './number-table.js';
 
 /** What names a frame until its ack: a string, or a number (a caller with numbered frames
- *  makes no string per frame). */
+ *  makes no string per frame), which must be a non-negative safe integer (NumberTable's keys). */
 export type RetransmitKey = string | number;
 
 export const RETRANSMIT_TIMEOUT_MIN = seconds(30);

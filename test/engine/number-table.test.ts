@@ -76,3 +76,23 @@ describe('NumberTable', () => {
     expect(() => table.set(1, undefined as unknown as number)).toThrow(/undefined/);
   });
 });
+
+describe('NumberTable: keys that share their low bits', () => {
+  it('spreads multiples of a large power of two over the table (a slot is the top bits of the mix)', () => {
+    const table = new NumberTable<number>();
+    for (let i = 0; i < 64; i++) table.set(i * 2 ** 16, i);
+    // Probe runs stay short: no slot's run of occupied slots covers most of the table.
+    let longest = 0;
+    let run = 0;
+    const occupied: boolean[] = [];
+    for (let i = 0; i < 64; i++) occupied.push(table.get(i * 2 ** 16) === i);
+    expect(occupied.every(Boolean)).toBe(true);
+    const slots = (table as unknown as { values: (number | undefined)[] }).values;
+    for (const value of [...slots, ...slots]) {
+      run = value === undefined ? 0 : run + 1;
+      longest = Math.max(longest, run);
+    }
+    expect(longest).toBeLessThan(32);
+    table.invariants();
+  });
+});
