@@ -17,7 +17,10 @@ import { fileURLToPath } from 'node:url';
 
 /** The exports of the module at `entry` (a .ts file), run from a bundle. */
 export function loadBundled<M>(entry: URL): M {
-  const built = buildSync({ entryPoints: [fileURLToPath(entry)], bundle: true, platform: 'node', format: 'cjs', target: 'node20', write: false, logLevel: 'silent' });
+  // Any warning fails the load: the one that matters, `import.meta` in a CommonJS bundle, would
+  // otherwise leave `import.meta.url` undefined at run time without a word.
+  const built = buildSync({ entryPoints: [fileURLToPath(entry)], bundle: true, platform: 'node', format: 'cjs', target: 'node20', write: false, logLevel: 'silent', sourcemap: 'inline' });
+  if (built.warnings.length > 0) throw new Error(`bundling ${fileURLToPath(entry)}: ${built.warnings.map((warning) => warning.text).join('; ')}`);
   const directory = mkdtempSync(join(tmpdir(), 'lab-bench-'));
   try {
     const file = join(directory, 'bundle.cjs');
