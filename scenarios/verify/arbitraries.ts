@@ -169,8 +169,10 @@ export function drawBaseArbitraries<Step, Fault>(
     seed: fc.integer({ min: 1, max: 1_000_000 }),
     shape: shapeArbitrary(p),
     workload: workloadArbitrary(p),
-    steps: fc.array(step, { minLength: p.steps[0], maxLength: p.steps[1] }),
-    faults: fc.array(fault, { minLength: p.faults[0], maxLength: p.faults[1] }),
+    // An explicit size: the experiment of a seed must not depend on fast-check's global
+    // configuration, which the test setup changes (defaultSizeToMaxWhenMaxSpecified).
+    steps: fc.array(step, { minLength: p.steps[0], maxLength: p.steps[1], size: 'max' }),
+    faults: fc.array(fault, { minLength: p.faults[0], maxLength: p.faults[1], size: 'max' }),
     tailMinutes: range(p.tailMinutes),
   };
 }
