@@ -20,7 +20,7 @@
 //     updated in the same event for every guest write) may share one array as lanes of
 //     DenseLanes, interleaved block by block: the second map's access then hits the cache line
 //     the first one just touched instead of costing a cache (and TLB) miss of its own, ~250 ns
-//     per block at scale. Each map keeps its own allocated-page flags and counts.
+//     per block at scale. Each map keeps its own count of changed blocks.
 //     This is the layout of simulations at scale (a day of hundreds of VMs with 1 MiB blocks),
 //     where every write lands on a random block of a random disk and the paged layout's hash
 //     lookup and page object cost several cache misses per block (measured: 220 ns against 39).
@@ -80,7 +80,6 @@ export class BlockMap {
   private readonly dense: Uint32Array | null;
   private readonly denseStride: number;
   private readonly denseLane: number;
-  /** Dense layout: 1 for each allocated page. */
   /** Dense layout: the disk's size in blocks, whole pages (0 for the paged layout). */
   private readonly blockCountDense: number;
   private differing = 0;

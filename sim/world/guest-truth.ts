@@ -62,7 +62,7 @@ export class GuestTruth {
     }
     this.baseBlocks = 0;
     this.baseId = 0;
-    // A map of its own: the shared lane's page flags belong to the map being replaced (the guest
+    // A map of its own: the shared lane belongs to the map being replaced (the guest
     // now runs from the replica anyway, so the lane's partner is no longer written in step).
     this.blocks = new BlockMap(0, 0, this.blockCount);
     for (const [block, id] of content) if (id !== 0) this.blocks.exchange(block, id);
