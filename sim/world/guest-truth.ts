@@ -17,7 +17,7 @@ export class GuestTruth {
     readonly diskId: string,
     readonly blockCount: number,
     private baseBlocks: number,
-    private baseId: number,
+    baseId: number,
     at: Instant,
     denseLane?: DenseLane,
   ) {
@@ -61,7 +61,6 @@ export class GuestTruth {
       changedIds.push(next);
     }
     this.baseBlocks = 0;
-    this.baseId = 0;
     // A map of its own: the shared lane belongs to the map being replaced (the guest
     // now runs from the replica anyway, so the lane's partner is no longer written in step).
     this.blocks = new BlockMap(0, 0, this.blockCount);

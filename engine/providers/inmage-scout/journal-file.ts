@@ -64,7 +64,6 @@ export class SegmentWriter {
   /** Where the record being written starts. */
   private headerAt = 0;
   private entriesLeft = 0;
-  private events: readonly JournalEvent[] = [];
   private json: Uint8Array | null = null;
   /** The previous entry's instant and end on the volume: what the next entry is a delta from. */
   private previousAt = 0;
@@ -88,7 +87,6 @@ export class SegmentWriter {
     this.varint(this.json === null ? 0 : this.json.length);
     this.headerAt = at;
     this.entriesLeft = entryCount;
-    this.events = header.events;
     this.previousAt = 0;
     this.previousEnd = 0;
   }
@@ -119,7 +117,6 @@ export class SegmentWriter {
       this.json = null;
     }
     this.view.setUint32(this.headerAt + 4, this.length - this.headerAt, LITTLE_ENDIAN);
-    this.events = [];
   }
 
   /** The records written since the last `clear` (a view of the writer's buffer). */
