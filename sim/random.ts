@@ -26,20 +26,32 @@ export const ratio = (numerator: number, denominator: number): Ratio => {
 export const NEVER: Ratio = { numerator: 0, denominator: 1 };
 export const ALWAYS: Ratio = { numerator: 1, denominator: 1 };
 
+const TWO_POW_32 = 0x1_0000_0000;
+
+/** A lag of seedrandom's alea state (a multiple of 2^-32 in [0, 1)) as its int32 bits. */
+function lagBits(lag: number): number {
+  const bits = lag * TWO_POW_32;
+  assert(Number.isInteger(bits) && bits >= 0 && bits < TWO_POW_32, `random: alea lag ${lag} is not a multiple of 2^-32 in [0, 1)`);
+  return bits | 0;
+}
+
 export class RandomStream implements Entropy {
-  // alea's state (Baagoe): three lags and a carry, exactly as seedrandom keeps them. The fields
-  // start as numbers so the engine stores them unboxed (a field first set to undefined would
-  // box every double stored in it: an allocation per draw).
-  private s0 = 0;
-  private s1 = 0;
-  private s2 = 0;
+  // alea's state (Baagoe): three lags and a carry. seedrandom keeps each lag as a double in
+  // [0, 1), but every lag is a whole multiple of 2^-32 (mash yields such multiples and the
+  // recurrence keeps them so), so the lags are kept here as those multiples, in int32 form: small
+  // integers that sit in the object itself. A double field would be a box of its own, one more
+  // cache line to load for every draw on a cold stream (a disk draws once per request). The
+  // draws are bit for bit seedrandom's (see step).
+  private u0 = 0;
+  private u1 = 0;
+  private u2 = 0;
   private c = 0;
 
   constructor(readonly label: string) {
     const seeded = seedrandom.alea(label, { state: true }).state();
-    this.s0 = seeded.s0;
-    this.s1 = seeded.s1;
-    this.s2 = seeded.s2;
+    this.u0 = lagBits(seeded.s0);
+    this.u1 = lagBits(seeded.s1);
+    this.u2 = lagBits(seeded.s2);
     this.c = seeded.c;
   }
 
@@ -97,14 +109,19 @@ export class RandomStream implements Entropy {
     return weights.length - 1;
   }
 
-  /** One step of alea's recurrence: a uniform in [0, 1) with 32 bits. */
+  /** One step of alea's recurrence: a uniform in [0, 1) with 32 bits. seedrandom computes
+   *  t = 2091639 * s0 + c * 2^-32, then c = t | 0 and s2 = t - c. With s0 = u0 * 2^-32, t is
+   *  T * 2^-32 for the integer T = 2091639 * u0 + c, below 2^53, so every one of those steps is
+   *  exact in doubles; the integer form below computes the same bits. */
   private step(): number {
-    const t = 2091639 * this.s0 + this.c * 2.3283064365386963e-10; // 2^-32
-    this.s0 = this.s1;
-    this.s1 = this.s2;
-    this.c = t | 0;
-    this.s2 = t - this.c;
-    return this.s2;
+    const whole = 2091639 * (this.u0 >>> 0) + this.c;
+    const carry = Math.floor(whole / TWO_POW_32);
+    const low = whole - carry * TWO_POW_32;
+    this.u0 = this.u1;
+    this.u1 = this.u2;
+    this.u2 = low | 0;
+    this.c = carry;
+    return low * 2.3283064365386963e-10; // 2^-32
   }
 }
 
