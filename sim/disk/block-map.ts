@@ -189,6 +189,21 @@ export class BlockMap {
     }
   }
 
+  /** Calls `visit` for every block whose content differs from the implicit content, ascending,
+   *  without a tuple per block (a whole-disk hash visits millions). */
+  forEachDiffering(visit: (block: number, id: number) => void): void {
+    const dense = this.dense;
+    if (dense === null) {
+      for (const [block, id] of this.differingBlocks()) visit(block, id);
+      return;
+    }
+    const stride = this.denseStride;
+    for (let block = 0, index = this.denseLane; block < this.blockCountDense; block++, index += stride) {
+      const word = dense[index];
+      if (word !== 0) visit(block, (word ^ (block < this.baseBlocks ? this.baseId : 0)) >>> 0);
+    }
+  }
+
   /** Lowest and highest block of every allocated page, for comparisons: [first, end) pairs. */
   allocatedRanges(): Array<[number, number]> {
     return this.allocatedPages().map((pageIndex) => [pageIndex * PAGE_BLOCKS, (pageIndex + 1) * PAGE_BLOCKS]);

@@ -73,15 +73,19 @@ export class ImageHash {
   /** Block `block` changes from `oldId` to `newId`. */
   replace(block: number, oldId: number, newId: number): void {
     if (oldId === newId) return;
-    if (block !== lastChange.block || oldId !== lastChange.oldId || newId !== lastChange.newId) rememberChange(block, oldId, newId);
-    this.laneA = addMod(this.laneA, lastChange.plusA, lastChange.minusA, MODULUS_A);
-    this.laneB = addMod(this.laneB, lastChange.plusB, lastChange.minusB, MODULUS_B);
+    this.laneA = addMod(this.laneA, laneTerm(block, newId, SALT_A, MODULUS_A), laneTerm(block, oldId, SALT_A, MODULUS_A), MODULUS_A);
+    this.laneB = addMod(this.laneB, laneTerm(block, newId, SALT_B, MODULUS_B), laneTerm(block, oldId, SALT_B, MODULUS_B), MODULUS_B);
   }
 
   /** Blocks [low, high), each holding nothing before, now all hold `id`. */
   addRange(low: number, high: number, id: number): void {
     this.laneA = addMod(this.laneA, laneRange(low, high, id, SALT_A, MODULUS_A), 0, MODULUS_A);
     this.laneB = addMod(this.laneB, laneRange(low, high, id, SALT_B, MODULUS_B), 0, MODULUS_B);
+  }
+
+  copyFrom(other: ImageHash): void {
+    this.laneA = other.laneA;
+    this.laneB = other.laneB;
   }
 
   equals(other: ImageHash): boolean {
@@ -91,21 +95,6 @@ export class ImageHash {
   toString(): string {
     return ImageHash.format(this.laneA, this.laneB);
   }
-}
-
-/** The terms of the last change any hash took. A guest write changes the source disk and the
- *  guest's truth of it alike, one after the other in one event, so the second hash finds its
- *  terms here instead of mixing them again (a pure function's memo: no state of any hash). */
-const lastChange = { block: -1, oldId: 0, newId: 0, plusA: 0, minusA: 0, plusB: 0, minusB: 0 };
-
-function rememberChange(block: number, oldId: number, newId: number): void {
-  lastChange.block = block;
-  lastChange.oldId = oldId;
-  lastChange.newId = newId;
-  lastChange.plusA = laneTerm(block, newId, SALT_A, MODULUS_A);
-  lastChange.minusA = laneTerm(block, oldId, SALT_A, MODULUS_A);
-  lastChange.plusB = laneTerm(block, newId, SALT_B, MODULUS_B);
-  lastChange.minusB = laneTerm(block, oldId, SALT_B, MODULUS_B);
 }
 
 /** (value + plus - minus) mod m, for integer operands in [0, m). */

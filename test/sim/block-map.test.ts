@@ -50,6 +50,7 @@ describe('BlockMap: dense and paged layouts behave as one map', () => {
         for (const map of [paged, dense]) {
           for (let block = 0; block < blockCount; block += 7) expect(map.get(block)).toBe(model.get(block));
           expect([...map.differingBlocks()]).toEqual(model.differing());
+          expect(visited(map)).toEqual(model.differing());
           expect(map.differingCount).toBe(model.differing().length);
           map.invariants();
         }
@@ -127,6 +128,7 @@ describe('BlockMap: maps sharing one dense array as interleaved lanes', () => {
           const every = Array.from({ length: blockCount }, (_, block) => block);
           expect(every.map((block) => map.get(block))).toEqual(every.map((block) => models[i].get(block)));
           expect([...map.differingBlocks()]).toEqual(models[i].differing());
+          expect(visited(map)).toEqual(models[i].differing());
           expect(map.differingCount).toBe(models[i].differing().length);
           const alone = new BlockMap(used[i].baseBlocks, used[i].baseId, blockCount);
           for (const [block, id] of models[i].ids) alone.exchange(block, id);
@@ -152,3 +154,10 @@ describe('BlockMap: maps sharing one dense array as interleaved lanes', () => {
     expect(() => second.exchange(3 * PAGE_BLOCKS, 1)).toThrow(/beyond the disk/);
   });
 });
+
+/** What forEachDiffering visits, in its order. */
+function visited(map: BlockMap): Array<[number, number]> {
+  const seen: Array<[number, number]> = [];
+  map.forEachDiffering((block, id) => seen.push([block, id]));
+  return seen;
+}
