@@ -59,8 +59,12 @@ export class Kernel {
    *  every later one, so a FIFO holds them in the heap's order without the heap's climb. All its
    *  events are at `nowQueueTime` (time moves on only once it is empty); `run` takes the earlier
    *  of its head and the heap's top. */
-  private readonly nowQueue: KernelEvent[] = [];
+  private readonly nowQueue: Array<KernelEvent | undefined> = [];
   private nowHead = 0;
+  /** The queue is nowQueue[nowHead, nowTail). Slots are overwritten and emptied, never the
+   *  array's length cut: `length = 0` gives its room back, and an instant's first zero-delay
+   *  event then paid for a new backing store (measured: 1% of a day, at the push). */
+  private nowTail = 0;
   private nowQueueTime = 0;
   private nowMicros = 0;
   private nextSeq = 0;
@@ -88,7 +92,7 @@ export class Kernel {
 
   /** Number of events waiting (including cancelled ones not yet discarded). */
   get pendingCount(): number {
-    return this.size + this.nowQueue.length - this.nowHead;
+    return this.size + this.nowTail - this.nowHead;
   }
 
   /** The running trace hash over every event run so far. */
@@ -165,9 +169,9 @@ export class Kernel {
       // The next event is the earlier of the now-queue's head and the heap's top.
       let top: KernelEvent;
       let time: number;
-      const queued = this.nowHead < nowQueue.length && (this.size === 0 || this.queueHeadFirst());
+      const queued = this.nowHead < this.nowTail && (this.size === 0 || this.queueHeadFirst());
       if (queued) {
-        top = nowQueue[this.nowHead];
+        top = nowQueue[this.nowHead]!;
         time = this.nowQueueTime;
       } else if (this.size > 0) {
         top = this.events[0];
@@ -210,24 +214,24 @@ export class Kernel {
     }
     for (let i = 0; i < this.size; i++) assert(this.times[i] >= this.nowMicros, 'kernel: pending event in the past');
     assert(this.events.length === this.size, 'kernel: heap size is off');
-    for (let i = this.nowHead; i < this.nowQueue.length; i++) {
-      assert(i === this.nowHead || this.nowQueue[i - 1].seq < this.nowQueue[i].seq, 'kernel: events queued for now are out of order');
+    for (let i = 0; i < this.nowQueue.length; i++) assert((i >= this.nowHead && i < this.nowTail) === (this.nowQueue[i] !== undefined), 'kernel: a now-queue slot outside the queue holds an event, or one inside it none');
+    for (let i = this.nowHead; i < this.nowTail; i++) {
+      assert(i === this.nowHead || this.nowQueue[i - 1]!.seq < this.nowQueue[i]!.seq, 'kernel: events queued for now are out of order');
     }
-    assert(this.nowHead === this.nowQueue.length || this.nowQueueTime >= this.nowMicros, 'kernel: events queued for an instant in the past');
+    assert(this.nowHead === this.nowTail || this.nowQueueTime >= this.nowMicros, 'kernel: events queued for an instant in the past');
   }
 
   private push(time: number, label: number, fn: (arg: never) => void, digest: number, arg?: unknown): EventHandle {
     const seq = this.nextSeq++;
     const event: KernelEvent = { seq, label, digest: digest | 0, fn, arg };
-    const nowQueue = this.nowQueue;
-    if (this.nowHead === nowQueue.length) {
+    if (this.nowHead === this.nowTail) {
       if (time === this.nowMicros) {
-        nowQueue.push(event);
+        this.enqueueNow(event);
         this.nowQueueTime = time;
         return event as unknown as EventHandle;
       }
     } else if (time === this.nowQueueTime) {
-      nowQueue.push(event);
+      this.enqueueNow(event);
       return event as unknown as EventHandle;
     }
     if (this.size === this.times.length) this.growHeap();
@@ -251,10 +255,16 @@ export class Kernel {
     return event as unknown as EventHandle;
   }
 
+  private enqueueNow(event: KernelEvent): void {
+    if (this.nowTail === this.nowQueue.length) this.nowQueue.push(event);
+    else this.nowQueue[this.nowTail] = event;
+    this.nowTail++;
+  }
+
   /** Whether the now-queue's head precedes the heap's top (both present). */
   private queueHeadFirst(): boolean {
     const time = this.nowQueueTime;
-    return time < this.times[0] || (time === this.times[0] && this.nowQueue[this.nowHead].seq < this.seqs[0]);
+    return time < this.times[0] || (time === this.times[0] && this.nowQueue[this.nowHead]!.seq < this.seqs[0]);
   }
 
   /** Removes the next event: the queue's head, or the heap's top. */
@@ -263,11 +273,10 @@ export class Kernel {
       this.pop();
       return;
     }
-    const nowQueue = this.nowQueue;
-    nowQueue[this.nowHead++] = undefined as unknown as KernelEvent;
-    if (this.nowHead === nowQueue.length) {
-      nowQueue.length = 0;
+    this.nowQueue[this.nowHead++] = undefined;
+    if (this.nowHead === this.nowTail) {
       this.nowHead = 0;
+      this.nowTail = 0;
     }
   }
 
