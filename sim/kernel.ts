@@ -9,20 +9,8 @@
 // kept, so that the first divergent event of two runs can be named.
 import { assert, fold32Int, hex32, type Duration, type Instant } from '../model/index.js';
 
-/** A pending event; exposed only as an opaque handle for cancellation. Its instant is kept
- *  beside it (in the heap's key arrays, or as the now-queue's instant), so the event holds only
- *  small integers and stays free of boxed doubles. */
-interface KernelEvent {
-  readonly seq: number;
-  readonly label: number;
-  /** The trace digest as an int32 (folding treats it as its 32 bits, like the uint32 it stands for). */
-  readonly digest: number;
-  fn: ((arg: never) => void) | null; // null once cancelled
-  /** What `fn` is called with (scheduleCall), so a hot path needs no closure per event. */
-  arg: unknown;
-}
-
-export type EventHandle = { readonly __brand: 'EventHandle' };
+/** A pending event, for cancellation: its record's slot and the slot's generation (see Kernel). */
+export type EventHandle = number & { readonly __brand: 'EventHandle' };
 
 export interface TraceEntry {
   readonly index: number;
@@ -45,25 +33,43 @@ export interface KernelOptions {
   readonly captureTrace?: boolean;
 }
 
-const HEAP_CAPACITY_INITIAL = 256;
+const SLOT_CAPACITY_INITIAL = 256;
+
+/** Handles are generation * SLOTS_LIMIT + slot: below 2^53 for 2^29 generations of a slot. */
+const SLOTS_LIMIT = 2 ** 24;
+const GENERATIONS_MAX = 2 ** 29 - 1;
 
 export class Kernel {
-  // The heap of future events: events[i] with its key (times[i], seqs[i]); keys in typed arrays,
-  // so ordering reads no event objects.
-  private events: KernelEvent[] = [];
-  private times = new Float64Array(HEAP_CAPACITY_INITIAL);
-  private seqs = new Float64Array(HEAP_CAPACITY_INITIAL);
+  // Every pending event is a record in a slot of the arrays below, which are reused: an event
+  // allocates nothing, and the records of the few thousand pending events stay a few dense,
+  // warm arrays instead of one cold object per event read at its turn. A slot's generation
+  // moves on when its event runs or is dropped, so a handle to it stops matching (cancel is then
+  // false, as for any event that already ran).
+  private fns: Array<((arg: never) => void) | null> = [];
+  /** What fns[slot] is called with (scheduleCall), so a hot path needs no closure per event. */
+  private args: unknown[] = [];
+  private labels = new Int32Array(SLOT_CAPACITY_INITIAL);
+  /** The trace digest as an int32 (folding treats it as its 32 bits, like the uint32 it stands for). */
+  private digests = new Int32Array(SLOT_CAPACITY_INITIAL);
+  private generations = new Int32Array(SLOT_CAPACITY_INITIAL).fill(1);
+  private slotSeqs = new Float64Array(SLOT_CAPACITY_INITIAL);
+  private freeSlots = new Int32Array(SLOT_CAPACITY_INITIAL);
+  private freeCount = 0;
+  private slotCount = 0;
+  // The heap of future events: slots[i] with its key (times[i], seqs[i]) beside it, so ordering
+  // reads no record.
+  private heapSlots = new Int32Array(SLOT_CAPACITY_INITIAL);
+  private times = new Float64Array(SLOT_CAPACITY_INITIAL);
+  private seqs = new Float64Array(SLOT_CAPACITY_INITIAL);
   private size = 0;
   /** Events scheduled for the current instant, in sequence order: a zero delay is a sixth of all
    *  events, and such an event follows every event already pending for its instant and precedes
    *  every later one, so a FIFO holds them in the heap's order without the heap's climb. All its
    *  events are at `nowQueueTime` (time moves on only once it is empty); `run` takes the earlier
-   *  of its head and the heap's top. */
-  private readonly nowQueue: Array<KernelEvent | undefined> = [];
+   *  of its head and the heap's top. The queue is nowSlots[nowHead, nowTail), restarting at 0
+   *  whenever it empties. */
+  private nowSlots = new Int32Array(SLOT_CAPACITY_INITIAL);
   private nowHead = 0;
-  /** The queue is nowQueue[nowHead, nowTail). Slots are overwritten and emptied, never the
-   *  array's length cut: `length = 0` gives its room back, and an instant's first zero-delay
-   *  event then paid for a new backing store (measured: 1% of a day, at the push). */
   private nowTail = 0;
   private nowQueueTime = 0;
   private nowMicros = 0;
@@ -147,14 +153,14 @@ export class Kernel {
 
   /** Cancels a pending event; false if it already ran or was cancelled. */
   cancel(handle: EventHandle): boolean {
-    const event = handle as unknown as KernelEvent;
-    if (event.fn === null) return false;
-    event.fn = null;
-    event.arg = undefined;
+    const slot = handle % SLOTS_LIMIT;
+    if (!(slot < this.slotCount && this.generations[slot] === (handle - slot) / SLOTS_LIMIT && this.fns[slot] !== null)) return false;
+    this.fns[slot] = null;
+    this.args[slot] = undefined;
     return true;
   }
 
-  /** Makes the current `run` return after the event being handled. */
+  /** Makes the current `run` return after the event in progress. */
   stop(): void {
     this.stopRequested = true;
   }
@@ -164,23 +170,24 @@ export class Kernel {
     const until = bounds.until ?? Number.MAX_SAFE_INTEGER;
     const lastEvent = bounds.maxEvents === undefined ? Number.MAX_SAFE_INTEGER : this.eventsRun + bounds.maxEvents;
     this.stopRequested = false;
-    const nowQueue = this.nowQueue;
     for (;;) {
       // The next event is the earlier of the now-queue's head and the heap's top.
-      let top: KernelEvent;
+      let slot: number;
       let time: number;
       const queued = this.nowHead < this.nowTail && (this.size === 0 || this.queueHeadFirst());
       if (queued) {
-        top = nowQueue[this.nowHead]!;
+        slot = this.nowSlots[this.nowHead];
         time = this.nowQueueTime;
       } else if (this.size > 0) {
-        top = this.events[0];
+        slot = this.heapSlots[0];
         time = this.times[0];
       } else {
         break;
       }
-      if (top.fn === null) {
+      const fn = this.fns[slot] as ((arg: unknown) => void) | null;
+      if (fn === null) {
         this.take(queued);
+        this.release(slot);
         continue;
       }
       if (time > until) {
@@ -191,14 +198,14 @@ export class Kernel {
       this.take(queued);
       this.nowMicros = time;
       this.eventsRun++;
-      this.hash = fold32Int(foldTime(fold32Int(this.hash, top.label), time), top.digest);
+      const label = this.labels[slot];
+      const digest = this.digests[slot];
+      this.hash = fold32Int(foldTime(fold32Int(this.hash, label), time), digest);
       if (this.trace !== null) {
-        this.trace.push({ index: this.eventsRun - 1, time: time as Instant, label: this.labelNames[top.label], digest: top.digest >>> 0 });
+        this.trace.push({ index: this.eventsRun - 1, time: time as Instant, label: this.labelNames[label], digest: digest >>> 0 });
       }
-      const fn = top.fn as (arg: unknown) => void;
-      const arg = top.arg;
-      top.fn = null;
-      top.arg = undefined;
+      const arg = this.args[slot];
+      this.release(slot);
       fn(arg);
       if (this.stopRequested) return 'stopped';
     }
@@ -206,87 +213,125 @@ export class Kernel {
     return 'idle';
   }
 
-  /** Heap invariant: every parent precedes its children; the now-queue is one instant, in order. O(n); for tests. */
+  /** Heap invariant: every parent precedes its children; the now-queue is one instant, in order;
+   *  every slot is either free or holds exactly one pending event. O(n); for tests. */
   invariants(): void {
     for (let i = 1; i < this.size; i++) {
       const parent = (i - 1) >> 1;
       assert(!this.heapPrecedes(i, parent), `kernel heap order broken at ${i}`);
     }
     for (let i = 0; i < this.size; i++) assert(this.times[i] >= this.nowMicros, 'kernel: pending event in the past');
-    assert(this.events.length === this.size, 'kernel: heap size is off');
-    for (let i = 0; i < this.nowQueue.length; i++) assert((i >= this.nowHead && i < this.nowTail) === (this.nowQueue[i] !== undefined), 'kernel: a now-queue slot outside the queue holds an event, or one inside it none');
+    for (let i = 0; i < this.size; i++) assert(this.slotSeqs[this.heapSlots[i]] === this.seqs[i], `kernel: heap entry ${i} and its slot disagree on the sequence`);
     for (let i = this.nowHead; i < this.nowTail; i++) {
-      assert(i === this.nowHead || this.nowQueue[i - 1]!.seq < this.nowQueue[i]!.seq, 'kernel: events queued for now are out of order');
+      assert(i === this.nowHead || this.slotSeqs[this.nowSlots[i - 1]] < this.slotSeqs[this.nowSlots[i]], 'kernel: events queued for now are out of order');
     }
     assert(this.nowHead === this.nowTail || this.nowQueueTime >= this.nowMicros, 'kernel: events queued for an instant in the past');
+    const holders = new Uint8Array(this.slotCount);
+    for (let i = 0; i < this.size; i++) holders[this.heapSlots[i]]++;
+    for (let i = this.nowHead; i < this.nowTail; i++) holders[this.nowSlots[i]]++;
+    for (let i = 0; i < this.freeCount; i++) holders[this.freeSlots[i]] += 2;
+    for (let slot = 0; slot < this.slotCount; slot++) {
+      assert(holders[slot] === 1 || holders[slot] === 2, `kernel: slot ${slot} is ${holders[slot] === 0 ? 'lost' : 'held twice'}`);
+      assert(holders[slot] === 1 || (this.fns[slot] === null && this.args[slot] === undefined), `kernel: free slot ${slot} keeps its event`);
+    }
+    assert(this.pendingCount + this.freeCount === this.slotCount, 'kernel: slots are off');
   }
 
   private push(time: number, label: number, fn: (arg: never) => void, digest: number, arg?: unknown): EventHandle {
     const seq = this.nextSeq++;
-    const event: KernelEvent = { seq, label, digest: digest | 0, fn, arg };
+    const slot = this.freeCount > 0 ? this.freeSlots[--this.freeCount] : this.newSlot();
+    this.fns[slot] = fn;
+    this.args[slot] = arg;
+    this.labels[slot] = label;
+    this.digests[slot] = digest | 0;
+    this.slotSeqs[slot] = seq;
+    const handle = (this.generations[slot] * SLOTS_LIMIT + slot) as EventHandle;
     if (this.nowHead === this.nowTail) {
       if (time === this.nowMicros) {
-        this.enqueueNow(event);
+        this.nowHead = 0;
+        this.nowTail = 0;
+        this.enqueueNow(slot);
         this.nowQueueTime = time;
-        return event as unknown as EventHandle;
+        return handle;
       }
     } else if (time === this.nowQueueTime) {
-      this.enqueueNow(event);
-      return event as unknown as EventHandle;
+      this.enqueueNow(slot);
+      return handle;
     }
     if (this.size === this.times.length) this.growHeap();
-    const events = this.events;
+    const heapSlots = this.heapSlots;
     const times = this.times;
     const seqs = this.seqs;
     let i = this.size++;
-    events.push(event);
     while (i > 0) {
       const parent = (i - 1) >> 1;
       const parentTime = times[parent];
       if (!(time < parentTime || (time === parentTime && seq < seqs[parent]))) break;
-      events[i] = events[parent];
+      heapSlots[i] = heapSlots[parent];
       times[i] = parentTime;
       seqs[i] = seqs[parent];
       i = parent;
     }
-    events[i] = event;
+    heapSlots[i] = slot;
     times[i] = time;
     seqs[i] = seq;
-    return event as unknown as EventHandle;
+    return handle;
   }
 
-  private enqueueNow(event: KernelEvent): void {
-    if (this.nowTail === this.nowQueue.length) this.nowQueue.push(event);
-    else this.nowQueue[this.nowTail] = event;
-    this.nowTail++;
+  /** A slot never used before, the arrays grown when full. */
+  private newSlot(): number {
+    const slot = this.slotCount++;
+    assert(slot < SLOTS_LIMIT, `kernel: more than ${SLOTS_LIMIT} events pending at once`);
+    if (slot === this.labels.length) {
+      const capacity = slot * 2;
+      this.labels = grownInt32(this.labels, capacity);
+      this.digests = grownInt32(this.digests, capacity);
+      const generations = grownInt32(this.generations, capacity);
+      generations.fill(1, slot);
+      this.generations = generations;
+      this.freeSlots = grownInt32(this.freeSlots, capacity);
+      const slotSeqs = new Float64Array(capacity);
+      slotSeqs.set(this.slotSeqs);
+      this.slotSeqs = slotSeqs;
+    }
+    this.fns.push(null);
+    this.args.push(undefined);
+    return slot;
+  }
+
+  /** The slot's event ran or was dropped: the slot is free, and its handle stale. */
+  private release(slot: number): void {
+    this.fns[slot] = null;
+    this.args[slot] = undefined;
+    const generation = this.generations[slot];
+    this.generations[slot] = generation === GENERATIONS_MAX ? 1 : generation + 1;
+    this.freeSlots[this.freeCount++] = slot;
+  }
+
+  private enqueueNow(slot: number): void {
+    if (this.nowTail === this.nowSlots.length) this.nowSlots = grownInt32(this.nowSlots, this.nowSlots.length * 2);
+    this.nowSlots[this.nowTail++] = slot;
   }
 
   /** Whether the now-queue's head precedes the heap's top (both present). */
   private queueHeadFirst(): boolean {
     const time = this.nowQueueTime;
-    return time < this.times[0] || (time === this.times[0] && this.nowQueue[this.nowHead]!.seq < this.seqs[0]);
+    return time < this.times[0] || (time === this.times[0] && this.slotSeqs[this.nowSlots[this.nowHead]] < this.seqs[0]);
   }
 
-  /** Removes the next event: the queue's head, or the heap's top. */
+  /** Removes the next event from the queue or the heap (its slot is released by the caller). */
   private take(queued: boolean): void {
-    if (!queued) {
-      this.pop();
-      return;
-    }
-    this.nowQueue[this.nowHead++] = undefined;
-    if (this.nowHead === this.nowTail) {
-      this.nowHead = 0;
-      this.nowTail = 0;
-    }
+    if (queued) this.nowHead++;
+    else this.pop();
   }
 
   private pop(): void {
-    const events = this.events;
+    const heapSlots = this.heapSlots;
     const times = this.times;
     const seqs = this.seqs;
     const size = --this.size;
-    const last = events.pop()!;
     if (size === 0) return;
+    const lastSlot = heapSlots[size];
     const lastTime = times[size];
     const lastSeq = seqs[size];
     let i = 0;
@@ -297,12 +342,12 @@ export class Kernel {
       const child = right < size && this.heapPrecedes(right, left) ? right : left;
       const childTime = times[child];
       if (!(childTime < lastTime || (childTime === lastTime && seqs[child] < lastSeq))) break;
-      events[i] = events[child];
+      heapSlots[i] = heapSlots[child];
       times[i] = childTime;
       seqs[i] = seqs[child];
       i = child;
     }
-    events[i] = last;
+    heapSlots[i] = lastSlot;
     times[i] = lastTime;
     seqs[i] = lastSeq;
   }
@@ -321,7 +366,14 @@ export class Kernel {
     seqs.set(this.seqs);
     this.times = times;
     this.seqs = seqs;
+    this.heapSlots = grownInt32(this.heapSlots, capacity);
   }
+}
+
+function grownInt32(array: Int32Array, capacity: number): Int32Array<ArrayBuffer> {
+  const grown = new Int32Array(capacity);
+  grown.set(array);
+  return grown;
 }
 
 /** foldNumber for an event time (a non-negative integer below 2^53), without its general cases:
