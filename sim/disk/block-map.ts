@@ -197,10 +197,15 @@ export class BlockMap {
       for (const [block, id] of this.differingBlocks()) visit(block, id);
       return;
     }
+    // It stops at the last differing block: the pages past it (on most disks, the unused end)
+    // are never read, and stay unbacked.
     const stride = this.denseStride;
-    for (let block = 0, index = this.denseLane; block < this.blockCountDense; block++, index += stride) {
+    let remaining = this.differing;
+    for (let block = 0, index = this.denseLane; remaining > 0 && block < this.blockCountDense; block++, index += stride) {
       const word = dense[index];
-      if (word !== 0) visit(block, (word ^ (block < this.baseBlocks ? this.baseId : 0)) >>> 0);
+      if (word === 0) continue;
+      remaining--;
+      visit(block, (word ^ (block < this.baseBlocks ? this.baseId : 0)) >>> 0);
     }
   }
 
