@@ -384,7 +384,8 @@ export class ScoutController {
     const psHosts = new Set<string>();
     const mtHosts = new Set<string>();
     for (const item of this.items.values()) {
-      const path = this.pathOf(item.vm.vmId, this.stateOf(item.vm.vmId).direction);
+      // The direction alone: stateOf would also match the test state, for every item every poll.
+      const path = this.pathOf(item.vm.vmId, item.actor.getSnapshot().context.direction);
       if (path === null) continue;
       agentHosts.add(path.source);
       psHosts.add(path.processServer);
