@@ -31,6 +31,9 @@ export interface RunBounds {
 export interface KernelOptions {
   /** Keep every event in memory (for naming the first divergent event). */
   readonly captureTrace?: boolean;
+  /** How many events a slot holds before it is retired (tests lower it from 2^29 - 1 to show
+   *  that a handle never outlives its slot's generations). */
+  readonly slotGenerationsMax?: number;
 }
 
 const SLOT_CAPACITY_INITIAL = 256;
@@ -56,7 +59,8 @@ export class Kernel {
   private freeSlots = new Int32Array(SLOT_CAPACITY_INITIAL);
   private freeCount = 0;
   private slotCount = 0;
-  // The heap of future events: slots[i] with its key (times[i], seqs[i]) beside it, so ordering
+  private retiredSlots = 0;
+  // The heap of future events: heapSlots[i] with its key (times[i], seqs[i]) beside it, so ordering
   // reads no record.
   private heapSlots = new Int32Array(SLOT_CAPACITY_INITIAL);
   private times = new Float64Array(SLOT_CAPACITY_INITIAL);
@@ -83,8 +87,12 @@ export class Kernel {
   private readonly labelNames: string[] = [];
   private readonly trace: TraceEntry[] | null;
 
+  private readonly generationsMax: number;
+
   constructor(options: KernelOptions = {}) {
     this.trace = options.captureTrace ? [] : null;
+    this.generationsMax = options.slotGenerationsMax ?? GENERATIONS_MAX;
+    assert(Number.isInteger(this.generationsMax) && this.generationsMax >= 1 && this.generationsMax <= GENERATIONS_MAX, `kernel: slot generations must be in [1, ${GENERATIONS_MAX}]`);
   }
 
   now(): Instant {
@@ -167,6 +175,7 @@ export class Kernel {
 
   /** Runs events in order until none is pending, a bound is reached, or `stop()` is called. */
   run(bounds: RunBounds = {}): RunOutcome {
+    if (bounds.until !== undefined && !(bounds.until >= this.nowMicros)) assert(false, `run: until ${bounds.until} is before now (${this.nowMicros}): time never goes backwards`);
     const until = bounds.until ?? Number.MAX_SAFE_INTEGER;
     const lastEvent = bounds.maxEvents === undefined ? Number.MAX_SAFE_INTEGER : this.eventsRun + bounds.maxEvents;
     this.stopRequested = false;
@@ -231,10 +240,14 @@ export class Kernel {
     for (let i = this.nowHead; i < this.nowTail; i++) holders[this.nowSlots[i]]++;
     for (let i = 0; i < this.freeCount; i++) holders[this.freeSlots[i]] += 2;
     for (let slot = 0; slot < this.slotCount; slot++) {
+      if (this.generations[slot] > this.generationsMax) {
+        assert(holders[slot] === 0, `kernel: retired slot ${slot} is in use`);
+        continue;
+      }
       assert(holders[slot] === 1 || holders[slot] === 2, `kernel: slot ${slot} is ${holders[slot] === 0 ? 'lost' : 'held twice'}`);
       assert(holders[slot] === 1 || (this.fns[slot] === null && this.args[slot] === undefined), `kernel: free slot ${slot} keeps its event`);
     }
-    assert(this.pendingCount + this.freeCount === this.slotCount, 'kernel: slots are off');
+    assert(this.pendingCount + this.freeCount + this.retiredSlots === this.slotCount, 'kernel: slots are off');
   }
 
   private push(time: number, label: number, fn: (arg: never) => void, digest: number, arg?: unknown): EventHandle {
@@ -303,9 +316,12 @@ export class Kernel {
   private release(slot: number): void {
     this.fns[slot] = null;
     this.args[slot] = undefined;
-    const generation = this.generations[slot];
-    this.generations[slot] = generation === GENERATIONS_MAX ? 1 : generation + 1;
-    this.freeSlots[this.freeCount++] = slot;
+    const generation = this.generations[slot] + 1;
+    this.generations[slot] = generation;
+    // A slot whose generations ran out is retired, never reused: a generation that wrapped
+    // would let a stale handle cancel an unrelated event. (2^29 events in one slot.)
+    if (generation <= this.generationsMax) this.freeSlots[this.freeCount++] = slot;
+    else this.retiredSlots++;
   }
 
   private enqueueNow(slot: number): void {

@@ -22,7 +22,7 @@
 // Where the kernel's THP setting is `never` the switch does nothing; nothing else changes.
 import { spawnSync } from 'node:child_process';
 import { buildSync } from 'esbuild';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -34,41 +34,51 @@ const HUGE_PAGES_TUNABLE = 'glibc.malloc.hugetlb=1';
 type ArgumentsBeforeContext<F> = F extends (...args: [...infer A, BenchContext]) => unknown ? A : never;
 type ResultOf<F> = F extends (...args: never[]) => infer R ? R : never;
 
+/** A day that has not ended after this long is taken for hung (the slowest seen: ~40 s). */
+const CHILD_TIMEOUT_MS = 30 * 60 * 1000;
+
 /** What the function `exportName` of the module at `entry` (a .ts file) returns when called with
  *  `args` and a context like `context`, run in a child process from a bundle. The result travels
- *  as JSON. Throws if the bundle would run wrongly or the child fails (its stderr is the user's). */
-export function runBundled<M, K extends keyof M & string>(entry: URL, exportName: K, args: ArgumentsBeforeContext<M[K]>, context: BenchContext): Awaited<ResultOf<M[K]>> {
+ *  as JSON in a file (anything the day prints goes to this process's stderr, so nothing can
+ *  garble the result or `lab bench --json`'s stdout). Throws if the bundle would run wrongly or the child fails. The child gets no
+ *  execArgv of this process: those are tsx's loader flags. */
+export function runBundled<M, K extends keyof M & string>(entry: URL, exportName: K, args: ArgumentsBeforeContext<M[K]>, context: BenchContext): ResultOf<M[K]> {
   const entryPath = fileURLToPath(entry);
   const code = bundle(entryPath, exportName);
   const directory = mkdtempSync(join(tmpdir(), 'lab-bench-'));
   try {
     const file = join(directory, 'bundle.cjs');
     writeFileSync(file, code);
-    const request = JSON.stringify({ args, scale: context.scale, repeat: context.repeat });
-    const child = spawnSync(process.execPath, [file, request], {
+    const resultFile = join(directory, 'result.json');
+    const request = JSON.stringify({ args, scale: context.scale, repeat: context.repeat, resultFile });
+    // Source maps on: a failing day's stack names the .ts lines, not the deleted bundle's.
+    const child = spawnSync(process.execPath, ['--enable-source-maps', file, request], {
       env: { ...process.env, GLIBC_TUNABLES: withHugePages(process.env.GLIBC_TUNABLES) },
-      stdio: ['ignore', 'pipe', 'inherit'],
-      encoding: 'utf8',
-      maxBuffer: 64 * 1024 * 1024,
+      // Whatever the day prints goes to stderr: stdout stays `lab bench --json`'s one document.
+      stdio: ['ignore', 2, 2],
+      timeout: CHILD_TIMEOUT_MS,
     });
-    if (child.error !== undefined) throw new Error(`running ${exportName} of ${entryPath}: ${child.error.message}`);
-    if (child.status !== 0) throw new Error(`${exportName} of ${entryPath} failed in its process (${child.status === null ? `signal ${child.signal}` : `exit code ${child.status}`})`);
-    return JSON.parse(child.stdout) as Awaited<ResultOf<M[K]>>;
+    const what = `${exportName} of ${entryPath}`;
+    if (child.error !== undefined) throw new Error(`running ${what}: ${child.error.message}`);
+    if (child.status !== 0) throw new Error(`${what} failed in its process (${child.status === null ? `signal ${child.signal}` : `exit code ${child.status}`})`);
+    if (!existsSync(resultFile)) throw new Error(`${what} ended without a result`);
+    return JSON.parse(readFileSync(resultFile, 'utf8')) as ResultOf<M[K]>;
   } finally {
     rmSync(directory, { recursive: true, force: true });
   }
 }
 
 /** The bundle: the module, and a few lines that call its function with the request in argv[2]
- *  and print the result. Any warning fails the build: the one that matters, `import.meta` in a
+ *  and write the result where the request says (synchronously: a day returns its figures). Any warning fails the build: the one that matters, `import.meta` in a
  *  CommonJS bundle, would otherwise leave `import.meta.url` undefined at run time without a word. */
 function bundle(entryPath: string, exportName: string): string {
   const runner = [
     `import * as module from ${JSON.stringify(entryPath)};`,
+    `import { writeFileSync } from 'node:fs';`,
     `const request = JSON.parse(process.argv[2]);`,
     `const progress = (message: string): void => { if (process.stderr.isTTY) process.stderr.write(message + '\\n'); };`,
     `const result = (module as Record<string, (...args: unknown[]) => unknown>)[${JSON.stringify(exportName)}](...request.args, { scale: request.scale, repeat: request.repeat ?? undefined, progress });`,
-    `process.stdout.write(JSON.stringify(result));`,
+    `writeFileSync(request.resultFile, JSON.stringify(result));`,
   ].join('\n');
   const built = buildSync({
     stdin: { contents: runner, resolveDir: dirname(entryPath), sourcefile: 'bundled-runner.ts', loader: 'ts' },

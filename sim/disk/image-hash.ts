@@ -22,7 +22,8 @@ const SALT_B = 0xb5297a4d | 0;
 const TWO_POW_31 = 0x8000_0000;
 
 // The reductions below avoid integer division where their operands allow it: they run four
-// times per block written, on every disk and every truth.
+// times per block written on every guest truth and every disk with an oracle, and per differing
+// block when another disk works its hash out.
 
 /** The block number reduced modulo `modulus` (the integer path for blocks below 2^31). */
 function reduceBlock(block: number, modulus: number): number {

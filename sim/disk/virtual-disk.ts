@@ -457,7 +457,11 @@ export class VirtualDisk implements ObservableBlockDevice {
     for (const [block] of this.content.differingBlocks()) this.assertBlock(block);
     const recomputed = this.recomputedHash();
     assert(this.oracle === null || !this.hashStale, `disk ${this.deviceId}: an oracle's disk lets its image hash go stale`);
-    if (!this.hashStale) assert(recomputed.equals(this.hash), `disk ${this.deviceId}: image hash ${this.hash} differs from recomputed ${recomputed}`);
+    if (this.hashStale) {
+      this.hash.copyFrom(recomputed);
+      this.hashStale = false;
+    }
+    assert(recomputed.equals(this.hash), `disk ${this.deviceId}: image hash ${this.hash} differs from recomputed ${recomputed}`);
     for (const block of this.shown.keys()) this.assertBlock(block);
     for (const block of this.rot.keys()) this.assertBlock(block);
     for (const block of this.latent) this.assertBlock(block);

@@ -106,6 +106,23 @@ describe('Kernel: events in reused slots', () => {
     );
   });
 
+  it('retires a slot whose generations ran out instead of letting a stale handle match again', () => {
+    const kernel = new Kernel({ slotGenerationsMax: 3 });
+    const handles: EventHandle[] = [];
+    for (let i = 0; i < 10; i++) {
+      handles.push(kernel.schedule(0, 'e', () => undefined));
+      kernel.run();
+      kernel.invariants();
+    }
+    // One slot served generations 1, 2 and 3, then a new one took over, and so on: no two
+    // handles alike, and none of them cancels anything now.
+    expect(new Set(handles).size).toBe(handles.length);
+    const fresh = kernel.schedule(1, 'f', () => undefined);
+    for (const handle of handles) expect(kernel.cancel(handle)).toBe(false);
+    expect(kernel.cancel(fresh)).toBe(true);
+    kernel.invariants();
+  });
+
   it('refuses handles it never issued', () => {
     const kernel = new Kernel();
     const handle = kernel.schedule(5, 'a', () => undefined);
