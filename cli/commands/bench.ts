@@ -1,4 +1,5 @@
-// `lab bench [NAME...] [--json] [--repeat N]`: runs the named benchmarks (all by default) and
+// `lab bench [NAME...] [--json] [--repeat N]`: runs the named benchmarks (all by default; a day
+// benchmark --repeat times, reported by its median run) and
 // prints their figures, as one JSON document with --json or as a table for a person.
 import type { Command } from 'commander';
 import type { Benchmark, BenchContext, Figures } from '../bench/benchmark.js';
@@ -20,7 +21,7 @@ export function registerBench(program: Command): void {
     .description(`measure the simulator; benchmarks: ${benchmarkNames().join(', ')}`)
     .argument('[names...]', 'benchmarks to run (default: all)')
     .option('--json', 'print one JSON document { "benchmarks": { NAME: { figures } } } on stdout')
-    .option('--repeat <n>', 'measured rounds of a short benchmark (default: its own, mm1 uses 5)', positiveInteger('--repeat'))
+    .option('--repeat <n>', 'measured rounds (default: the benchmark\'s own, mm1 5, a day 1; a repeated day reports its median run and the spread)', positiveInteger('--repeat'))
     .action((names: string[], options: BenchOptions) => runBench(names, options));
 }
 
