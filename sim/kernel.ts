@@ -58,8 +58,6 @@ export class Kernel {
   private slotSeqs = new Float64Array(SLOT_CAPACITY_INITIAL);
   private freeSlots = new Int32Array(SLOT_CAPACITY_INITIAL);
   private freeCount = 0;
-  private slotCount = 0;
-  private retiredSlots = 0;
   // The heap of future events: heapSlots[i] with its key (times[i], seqs[i]) beside it, so ordering
   // reads no record.
   private heapSlots = new Int32Array(SLOT_CAPACITY_INITIAL);
@@ -162,7 +160,7 @@ export class Kernel {
   /** Cancels a pending event; false if it already ran or was cancelled. */
   cancel(handle: EventHandle): boolean {
     const slot = handle % SLOTS_LIMIT;
-    if (!(slot < this.slotCount && this.generations[slot] === (handle - slot) / SLOTS_LIMIT && this.fns[slot] !== null)) return false;
+    if (!(slot < this.fns.length && this.generations[slot] === (handle - slot) / SLOTS_LIMIT && this.fns[slot] !== null)) return false;
     this.fns[slot] = null;
     this.args[slot] = undefined;
     return true;
@@ -235,19 +233,22 @@ export class Kernel {
       assert(i === this.nowHead || this.slotSeqs[this.nowSlots[i - 1]] < this.slotSeqs[this.nowSlots[i]], 'kernel: events queued for now are out of order');
     }
     assert(this.nowHead === this.nowTail || this.nowQueueTime >= this.nowMicros, 'kernel: events queued for an instant in the past');
-    const holders = new Uint8Array(this.slotCount);
+    const slotCount = this.fns.length;
+    const holders = new Uint8Array(slotCount);
     for (let i = 0; i < this.size; i++) holders[this.heapSlots[i]]++;
     for (let i = this.nowHead; i < this.nowTail; i++) holders[this.nowSlots[i]]++;
     for (let i = 0; i < this.freeCount; i++) holders[this.freeSlots[i]] += 2;
-    for (let slot = 0; slot < this.slotCount; slot++) {
+    let retired = 0;
+    for (let slot = 0; slot < slotCount; slot++) {
       if (this.generations[slot] > this.generationsMax) {
         assert(holders[slot] === 0, `kernel: retired slot ${slot} is in use`);
+        retired++;
         continue;
       }
       assert(holders[slot] === 1 || holders[slot] === 2, `kernel: slot ${slot} is ${holders[slot] === 0 ? 'lost' : 'held twice'}`);
       assert(holders[slot] === 1 || (this.fns[slot] === null && this.args[slot] === undefined), `kernel: free slot ${slot} keeps its event`);
     }
-    assert(this.pendingCount + this.freeCount + this.retiredSlots === this.slotCount, 'kernel: slots are off');
+    assert(this.pendingCount + this.freeCount + retired === slotCount, 'kernel: slots are off');
   }
 
   private push(time: number, label: number, fn: (arg: never) => void, digest: number, arg?: unknown): EventHandle {
@@ -293,7 +294,7 @@ export class Kernel {
 
   /** A slot never used before, the arrays grown when full. */
   private newSlot(): number {
-    const slot = this.slotCount++;
+    const slot = this.fns.length;
     assert(slot < SLOTS_LIMIT, `kernel: more than ${SLOTS_LIMIT} events pending at once`);
     if (slot === this.labels.length) {
       const capacity = slot * 2;
@@ -321,7 +322,6 @@ export class Kernel {
     // A slot whose generations ran out is retired, never reused: a generation that wrapped
     // would let a stale handle cancel an unrelated event. (2^29 events in one slot.)
     if (generation <= this.generationsMax) this.freeSlots[this.freeCount++] = slot;
-    else this.retiredSlots++;
   }
 
   private enqueueNow(slot: number): void {

@@ -384,18 +384,28 @@ export class VirtualDisk implements ObservableBlockDevice {
 
   /** Order-independent 64-bit hash of the pristine image, as 16 hex digits. */
   imageHash(): string {
-    if (this.hashStale) {
-      this.hash.copyFrom(this.recomputedHash());
-      this.hashStale = false;
-    }
+    this.settleHash();
     return this.hash.toString();
+  }
+
+  /** Works a stale image hash out again. */
+  private settleHash(): void {
+    if (!this.hashStale) return;
+    this.hash.copyFrom(this.recomputedHash());
+    this.hashStale = false;
+  }
+
+  /** Block `block` changed from `old` to `id`: the running hash follows, or goes stale. */
+  private hashChanged(block: number, old: number, id: number): void {
+    if (this.oracle !== null) this.hash.replace(block, old, id);
+    else this.hashStale = true;
   }
 
   /** The image hash worked out from the block map alone. */
   private recomputedHash(): ImageHash {
-    const recomputed = new ImageHash();
-    recomputed.addRange(0, this.content.baseBlocks, this.content.baseId);
     const content = this.content;
+    const recomputed = new ImageHash();
+    recomputed.addRange(0, content.baseBlocks, content.baseId);
     content.forEachDiffering((block, id) => recomputed.replace(block, content.implicitId(block), id));
     return recomputed;
   }
@@ -455,12 +465,9 @@ export class VirtualDisk implements ObservableBlockDevice {
   invariants(): void {
     this.content.invariants();
     for (const [block] of this.content.differingBlocks()) this.assertBlock(block);
-    const recomputed = this.recomputedHash();
     assert(this.oracle === null || !this.hashStale, `disk ${this.deviceId}: an oracle's disk lets its image hash go stale`);
-    if (this.hashStale) {
-      this.hash.copyFrom(recomputed);
-      this.hashStale = false;
-    }
+    this.settleHash();
+    const recomputed = this.recomputedHash();
     assert(recomputed.equals(this.hash), `disk ${this.deviceId}: image hash ${this.hash} differs from recomputed ${recomputed}`);
     for (const block of this.shown.keys()) this.assertBlock(block);
     for (const block of this.rot.keys()) this.assertBlock(block);
@@ -603,7 +610,6 @@ export class VirtualDisk implements ObservableBlockDevice {
     const previousIds = logging ? this.log.previousIds : null;
     const writtenIds = logging ? this.log.writtenIds : null;
     const clearsOverlays = misdirectOffset === 0 && this.hasOverlays();
-    const oracle = this.oracle;
     for (let i = 0; i < count; i++) {
       const block = start + i;
       const id = ids[idOffset + i];
@@ -612,11 +618,10 @@ export class VirtualDisk implements ObservableBlockDevice {
         previousIds[offset + i] = old;
         writtenIds[offset + i] = id;
       }
-      if (old !== id && oracle !== null) this.hash.replace(block, old, id);
+      if (old !== id) this.hashChanged(block, old, id);
       if (clearsOverlays) this.clearOverlaysAt(block);
     }
-    if (oracle !== null) oracle.recordWrite(this.kernel.now(), start, ids, count, acknowledged, this.hash, idOffset);
-    else this.hashStale = true;
+    this.oracle?.recordWrite(this.kernel.now(), start, ids, count, acknowledged, this.hash, idOffset);
   }
 
   /** A misdirected write: intended blocks keep showing their old content, landing blocks show the write. */
@@ -671,8 +676,7 @@ export class VirtualDisk implements ObservableBlockDevice {
       const id = survivor.get(block)!;
       const old = this.content.exchange(block, id);
       if (old === id) continue;
-      if (this.oracle !== null) this.hash.replace(block, old, id);
-      else this.hashStale = true;
+      this.hashChanged(block, old, id);
       if (this.shown.get(block) === id) this.shown.delete(block);
       blocks.push(block);
       ids.push(id);
