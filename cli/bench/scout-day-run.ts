@@ -1,10 +1,11 @@
 // `scout-day-200`: a simulated day of an InMage Scout deployment at capacity-planning scale
 // (issue: Scout provider, acceptance): 200 VMs with 3 disks each, about 4 TB of churn a day in
 // total, office-hours shaped, 1 MiB blocks, 11 master targets and 2 process servers, oracle
-// checks on. Replication is already established when the day starts (the replicas are seeded
-// with the source images and the pairs adopted in sync), so the day measures continuous data
-// protection: capture, cache, compress, forward, retention journal and apply. At the end every
-// replica must equal its source image at its master target's newest consistent instant.
+// checks on, the VMs writing out of phase over each minute. Replication is already established
+// when the day starts (the replicas are seeded with the source images and the pairs adopted in
+// sync), so the day measures continuous data protection: capture, cache, compress, forward,
+// retention journal and apply. At the end every replica must equal its source image at its
+// master target's newest consistent instant.
 import { DEFAULT_SCOUT_POLICY, GiB, MiB, TiB, minutes, type Instant } from '../../model/index.js';
 import { buildScoutLab, twoSiteScout, type ScoutLab } from '../../scenarios/index.js';
 import { workloadProfile } from '../../sim/index.js';
@@ -31,6 +32,9 @@ export function scoutDay(vmCount: number, context: BenchContext): Figures {
     blockSizeBytes: MiB,
     workload: workloadProfile({ churnBytesPerDay: churnPerVm, diurnal: 'office-hours', writeSizeMix: [{ sizeBytes: MiB, weight: 1 }], hotSetFraction: 0.1, hotSetWriteShare: 0.8 }),
     tick: minutes(1),
+    // Guests of a population write out of phase with one another, as real ones do: in lockstep,
+    // all of them wrote at the same instant of every minute, a burst that queued on every link.
+    tickPhases: 'spread',
     policy: DEFAULT_SCOUT_POLICY,
     replicasPreSeeded: true,
     pollInterval: minutes(5),

@@ -10,7 +10,9 @@
 // instant, in draw order: the cheapest deterministic choice (the disk model serialises them, so
 // their completions still spread). Bytes are tracked as a credit: the tick adds its drawn bytes,
 // each write spends its whole-block size, and the overshoot of the last write carries into the
-// next tick, so block rounding and clipping never bias the delivered churn.
+// next tick, so block rounding and clipping never bias the delivered churn. A generator may tick
+// at a phase (an offset into the tick) so that VMs of one world do not all write at the same
+// instant: see WorldOptions.tickPhases.
 import { MICROS_PER_DAY, assert, type Duration, type Instant } from '../../model/index.js';
 import { ratio, type Ratio, type RandomStream } from '../random.js';
 import type { EventHandle, Kernel } from '../kernel.js';
@@ -103,9 +105,12 @@ export class WorkloadGenerator {
     readonly profile: WorkloadProfile,
     readonly tick: Duration,
     private readonly sink: WriteSink,
+    /** How far into each tick this VM's ticks fall: the first tick comes this long after start. */
+    readonly phase: Duration = 0 as Duration,
   ) {
     assertValidWorkloadProfile(profile);
     assert(Number.isSafeInteger(tick) && tick > 0, `workload ${vm.vmId}: tick must be a positive integer of microseconds, got ${tick}`);
+    assert(Number.isSafeInteger(phase) && phase >= 0 && phase < tick, `workload ${vm.vmId}: phase must be an integer of microseconds in [0, tick), got ${phase}`);
     validateDisks(vm);
     this.label = kernel.labelId(`workload:${vm.vmId}`);
     this.writes = random.fork('writes');
@@ -152,12 +157,13 @@ export class WorkloadGenerator {
     return this.state;
   }
 
-  /** Starts ticking at `at` (default now); the first tick writes the interval that starts there. */
+  /** Starts ticking at `at` (default now) plus the phase; the first tick writes the interval
+   *  that starts there. */
   start(at: Instant = this.kernel.now()): void {
     assert(this.state === 'idle', `workload ${this.vm.vmId}: start while ${this.state}`);
     this.state = 'running';
-    this.startAt = at;
-    this.tickHandle = this.kernel.scheduleAt(at, this.label, this.onTick, 0);
+    this.startAt = at + this.phase;
+    this.tickHandle = this.kernel.scheduleAt(this.startAt as Instant, this.label, this.onTick, 0);
     this.invariants();
   }
 

@@ -41,6 +41,12 @@ export interface WorldOptions {
   readonly workload: WorkloadProfile | ((vmId: string) => WorkloadProfile);
   /** Workload batching: one event per VM per tick. */
   readonly tick: Duration;
+  /** Where in the tick each VM writes. 'aligned' (the default): every VM ticks at the same
+   *  instants. 'spread': VM i (in topology order) ticks at the fraction frac(i * golden ratio) of
+   *  the tick, so a population's writes spread over the tick as real guests' do instead of
+   *  arriving in one burst (the population benchmarks; a burst of hundreds of VMs at one
+   *  instant queues on every link and runs every VM's pipeline step by step in lockstep). */
+  readonly tickPhases?: 'aligned' | 'spread';
   readonly diskMode?: DiskMode;
   /** Replica disks have a volatile write cache (the engine must flush). Default true. */
   readonly replicaWriteCache?: boolean;
@@ -59,6 +65,9 @@ export interface VolumeSpec {
   readonly deviceId: string;
   readonly sizeBytes: number;
 }
+
+/** The fractional part of the golden ratio: multiples of it spread evenly over [0, 1). */
+const GOLDEN_RATIO_FRACTION = (Math.sqrt(5) - 1) / 2;
 
 const DISK_LATENCY = {
   readMin: (200 as Duration),
@@ -158,7 +167,7 @@ export class World {
   private buildVms(topology: Topology): void {
     const blockSize = this.options.blockSizeBytes;
     const diskRandom = this.random.fork('disks');
-    for (const vm of topology.vms) {
+    topology.vms.forEach((vm, vmIndex) => {
       assert(vm.replicaHost !== undefined, `${vm.id}: the world needs a replica host (placement happens before)`);
       const disks = vm.disks.map((disk) => {
         const blockCount = Math.max(1, Math.ceil(disk.sizeBytes / blockSize));
@@ -192,9 +201,17 @@ export class World {
         profile,
         this.options.tick,
         guest,
+        this.tickPhase(vmIndex),
       );
       this.guests.set(vm.id, guest);
-    }
+    });
+  }
+
+  /** The phase of VM `vmIndex`'s workload ticks (see WorldOptions.tickPhases). */
+  private tickPhase(vmIndex: number): Duration {
+    if ((this.options.tickPhases ?? 'aligned') === 'aligned') return 0 as Duration;
+    const fraction = (vmIndex * GOLDEN_RATIO_FRACTION) % 1;
+    return Math.min(this.options.tick - 1, Math.floor(fraction * this.options.tick)) as Duration;
   }
 
   private buildVolumes(volumes: readonly VolumeSpec[]): void {
