@@ -110,6 +110,10 @@ export interface BlockDevice {
   /** A scatter-gather write: the extents land in order, as one request with one completion
    *  (a batch of guest writes of one tick, or one applied log's coalesced runs). */
   writeMany(extents: readonly Extent[], done: (result: IoResult<void>) => void): void;
+  /** writeMany with forced unit access: the extents bypass the volatile cache, so completion
+   *  means they are durable. For a device nobody else writes, a writeMany followed at once by a
+   *  flush, as one request (an applier that confirms only durable writes). */
+  writeManyDurable(extents: readonly Extent[], done: (result: IoResult<void>) => void): void;
   /** A barrier: completes when every write completed before it is durable. */
   flush(done: (result: IoResult<void>) => void): void;
 }

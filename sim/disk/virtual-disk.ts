@@ -7,7 +7,8 @@
 //   - Offline: operations issued while offline fail with device-offline; operations in flight
 //     when the disk goes offline (or loses power) also complete with device-offline and never land.
 //   - Volatile write cache (when on): a completed write is not durable until a flush issued after
-//     it completes. At a power loss every non-durable write (completed-but-unflushed, acknowledged;
+//     it completes, unless it was written durably (forced unit access: it completes after the
+//     write and a flush's latency, and is durable when it does). At a power loss every non-durable write (completed-but-unflushed, acknowledged;
 //     or still in flight, unacknowledged) is independently, with exact probabilities, lost, kept,
 //     or torn (a write of two or more blocks keeps a non-empty proper prefix; torn one-block
 //     writes are lost). Writes are resolved in completion order, then in-flight writes in issue
@@ -121,6 +122,8 @@ class PendingWrite {
     readonly epoch: number,
     readonly misdirectOffset: number,
     previous: PendingWrite | null,
+    /** Forced unit access: durable once it lands, never in the volatile log. */
+    readonly durable: boolean,
   ) {
     this.previous = previous;
   }
@@ -139,6 +142,7 @@ class PendingRead {
 }
 
 const OK: IoResult<void> = Object.freeze({ ok: true, value: undefined });
+const KEPT = (count: number): { fate: CrashFate; keptBlocks: number } => ({ fate: 'kept', keptBlocks: count });
 const OFFLINE: IoResult<never> = Object.freeze({ ok: false, error: Object.freeze({ kind: 'device-offline' }) });
 const BLOCK_COUNT_MAX = 0x1_0000_0000;
 const SYMBOLIC_ID_BITS = 32;
@@ -254,7 +258,7 @@ export class VirtualDisk implements ObservableBlockDevice {
   write(start: number, payload: Payload, done: (result: IoResult<void>) => void): void {
     const sim = asSimPayload(payload);
     if (this.refused(start, sim.blockCount, done)) return;
-    const pending = this.enqueue(start, sim);
+    const pending = this.enqueue(start, sim, false);
     pending.done = done;
     const delay = this.drawDelay(this.latency.writeMin, this.latency.writeMax);
     this.kernel.scheduleCall(delay, this.writeLabel, this.finishWrites, pending, start);
@@ -263,27 +267,38 @@ export class VirtualDisk implements ObservableBlockDevice {
   /** The extents land together, in order, and the request answers once. The disk is done with
    *  the `extents` array when this returns (callers may reuse it). */
   writeMany(extents: readonly Extent[], done: (result: IoResult<void>) => void): void {
+    this.submitWrites(extents, done, false);
+  }
+
+  /** writeMany with forced unit access: the request completes after the write's latency and a
+   *  flush's, its extents durable (a write then a flush of this disk alone, as one request). */
+  writeManyDurable(extents: readonly Extent[], done: (result: IoResult<void>) => void): void {
+    this.submitWrites(extents, done, true);
+  }
+
+  private submitWrites(extents: readonly Extent[], done: (result: IoResult<void>) => void, durable: boolean): void {
     const count = extents.length;
     if (count === 0) {
       this.deliverLater(done, OK);
       return;
     }
     for (let i = 0; i < count; i++) if (this.refused(extents[i].start, extents[i].payload.blockCount, done)) return;
-    const first = this.enqueue(extents[0].start, asSimPayload(extents[0].payload));
+    const first = this.enqueue(extents[0].start, asSimPayload(extents[0].payload), durable);
     let last = first;
     for (let i = 1; i < count; i++) {
-      const pending = this.enqueue(extents[i].start, asSimPayload(extents[i].payload));
+      const pending = this.enqueue(extents[i].start, asSimPayload(extents[i].payload), durable);
       last.sibling = pending;
       last = pending;
     }
     first.done = done;
-    const delay = this.drawDelay(this.latency.writeMin, this.latency.writeMax);
+    // A durable write's flush is the disk's fixed flush latency, scaled like the write's.
+    const delay = this.drawDelay(this.latency.writeMin, this.latency.writeMax) + (durable ? this.scaled(this.latency.flush) : 0);
     this.kernel.scheduleCall(delay, this.writeLabel, this.finishWrites, first, first.start);
   }
 
-  private enqueue(start: number, payload: SimPayload): PendingWrite {
+  private enqueue(start: number, payload: SimPayload, durable: boolean): PendingWrite {
     if (payload instanceof BytesPayload && payload.blockSizeBytes !== this.blockSizeBytes) assert(false, `disk ${this.deviceId}: payload block size differs from the disk's`);
-    const pending = new PendingWrite(start, payload, this.epoch, this.pendingMisdirect, this.inFlightTail);
+    const pending = new PendingWrite(start, payload, this.epoch, this.pendingMisdirect, this.inFlightTail, durable);
     this.pendingMisdirect = 0;
     if (this.inFlightTail === null) this.inFlightHead = pending;
     else this.inFlightTail.next = pending;
@@ -562,7 +577,7 @@ export class VirtualDisk implements ObservableBlockDevice {
     this.unlink(pending);
     if (!this.online || pending.epoch !== this.epoch) return false;
     const payload = pending.payload;
-    this.landPayload(pending.start, payload, payload.blockCount, pending.misdirectOffset, true);
+    this.landPayload(pending.start, payload, payload.blockCount, pending.misdirectOffset, true, pending.durable);
     const observers = this.observers;
     if (observers.length > 0) {
       const at = this.kernel.now();
@@ -596,16 +611,18 @@ export class VirtualDisk implements ObservableBlockDevice {
 
   /** The first `count` blocks of a write aimed at `start` land (bytes are decoded against the
    *  blocks they are aimed at). */
-  private landPayload(start: number, payload: SimPayload, count: number, misdirectOffset: number, acknowledged: boolean): void {
-    if (payload instanceof SymbolicPayload) this.land(start, payload.idSource, payload.idOffset, count, payload, misdirectOffset, acknowledged);
-    else this.land(start, this.idsOfBytes(payload, start), 0, count, payload, misdirectOffset, acknowledged);
+  private landPayload(start: number, payload: SimPayload, count: number, misdirectOffset: number, acknowledged: boolean, durable = false): void {
+    if (payload instanceof SymbolicPayload) this.land(start, payload.idSource, payload.idOffset, count, payload, misdirectOffset, acknowledged, durable);
+    else this.land(start, this.idsOfBytes(payload, start), 0, count, payload, misdirectOffset, acknowledged, durable);
   }
 
   /** Pristine blocks [start, start + count) take ids[idOffset, idOffset + count); overlays and the log follow. */
-  private land(start: number, ids: Uint32Array, idOffset: number, count: number, payload: SimPayload, misdirectOffset: number, acknowledged: boolean): void {
+  private land(start: number, ids: Uint32Array, idOffset: number, count: number, payload: SimPayload, misdirectOffset: number, acknowledged: boolean, durable: boolean): void {
     if (misdirectOffset !== 0) this.misplace(start, ids, idOffset, count, payload, misdirectOffset);
-    const logging = acknowledged && this.writeCache;
-    const offset = logging ? this.log.append(start, count) : 0;
+    // An acknowledged write stays volatile until a flush, unless written durably: a durable
+    // write skips the log, unless volatile writes are in it (it must then outlive them in order).
+    const logging = acknowledged && this.writeCache && (!durable || this.log.length > 0);
+    const offset = logging ? this.log.append(start, count, durable) : 0;
     // Only a logging disk touches its log (a disk without a write cache never does).
     const previousIds = logging ? this.log.previousIds : null;
     const writtenIds = logging ? this.log.writtenIds : null;
@@ -665,8 +682,8 @@ export class VirtualDisk implements ObservableBlockDevice {
     this.log.forEach((start, count, offset) => {
       for (let i = 0; i < count; i++) if (!survivor.has(start + i)) survivor.set(start + i, previousIds[offset + i]);
     });
-    this.log.forEach((start, count, offset) => {
-      const { fate, keptBlocks } = this.drawFate(count);
+    this.log.forEach((start, count, offset, durable) => {
+      const { fate, keptBlocks } = durable ? KEPT(count) : this.drawFate(count);
       writes.push({ start, blockCount: count, acknowledged: true, fate, keptBlocks });
       for (let i = 0; i < keptBlocks; i++) survivor.set(start + i, writtenIds[offset + i]);
     });

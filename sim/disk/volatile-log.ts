@@ -1,7 +1,9 @@
 // The volatile part of a disk's write cache: every write that completed since the last flush
 // that covers it, in completion order, with the content each of its blocks held before it (the
 // undo image) and the content it wrote. A power loss resolves these records (virtual-disk.ts);
-// a completed flush makes a prefix of them durable and drops it.
+// a completed flush makes a prefix of them durable and drops it. A durable write (forced unit
+// access) is logged only behind volatile ones, marked durable: it must outlive them at a power
+// loss, so it takes its place in their order and is always kept.
 //
 // Fault model: none itself; it is the bookkeeping of the disk's power-loss fault. Storage is
 // typed arrays grown by doubling and compacted when the durable prefix dominates, so logging a
@@ -15,6 +17,8 @@ export class VolatileLog {
   private recordStart = new Float64Array(INITIAL_RECORDS);
   private recordCount = new Uint32Array(INITIAL_RECORDS);
   private recordOffset = new Uint32Array(INITIAL_RECORDS);
+  /** 1 for a durable write's record. */
+  private recordDurable = new Uint8Array(INITIAL_RECORDS);
   /** Content before the write, per logged block. */
   previousIds = new Uint32Array(INITIAL_BLOCKS);
   /** Content the write stored, per logged block. */
@@ -37,13 +41,14 @@ export class VolatileLog {
 
   /** Appends a record of `count` blocks from `start`; returns the offset of its blocks in
    *  previousIds/writtenIds (fetch those arrays after this call: it may replace them). */
-  append(start: number, count: number): number {
+  append(start: number, count: number, durable = false): number {
     if (this.tail === this.recordStart.length) this.makeRoomForRecord();
     if (this.blocksUsed + count > this.previousIds.length) this.makeRoomForBlocks(count);
     const offset = this.blocksUsed;
     this.recordStart[this.tail] = start;
     this.recordCount[this.tail] = count;
     this.recordOffset[this.tail] = offset;
+    this.recordDurable[this.tail] = durable ? 1 : 0;
     this.tail++;
     this.blocksUsed += count;
     return offset;
@@ -67,8 +72,8 @@ export class VolatileLog {
   }
 
   /** Visits live records in completion order. */
-  forEach(visit: (start: number, count: number, offset: number) => void): void {
-    for (let r = this.head; r < this.tail; r++) visit(this.recordStart[r], this.recordCount[r], this.recordOffset[r]);
+  forEach(visit: (start: number, count: number, offset: number, durable: boolean) => void): void {
+    for (let r = this.head; r < this.tail; r++) visit(this.recordStart[r], this.recordCount[r], this.recordOffset[r], this.recordDurable[r] === 1);
   }
 
   invariants(): void {
@@ -91,6 +96,7 @@ export class VolatileLog {
     this.recordStart = grow(this.recordStart, new Float64Array(size));
     this.recordCount = grow(this.recordCount, new Uint32Array(size));
     this.recordOffset = grow(this.recordOffset, new Uint32Array(size));
+    this.recordDurable = grow(this.recordDurable, new Uint8Array(size));
   }
 
   private makeRoomForBlocks(count: number): void {
@@ -113,12 +119,13 @@ export class VolatileLog {
     this.recordStart.copyWithin(0, this.head, this.tail);
     this.recordCount.copyWithin(0, this.head, this.tail);
     this.recordOffset.copyWithin(0, this.head, this.tail);
+    this.recordDurable.copyWithin(0, this.head, this.tail);
     this.tail -= this.head;
     this.head = 0;
   }
 }
 
-function grow<T extends Float64Array | Uint32Array>(from: T, to: T): T {
+function grow<T extends Float64Array | Uint32Array | Uint8Array>(from: T, to: T): T {
   to.set(from);
   return to;
 }

@@ -201,6 +201,11 @@ export class GuardedBlockDevice implements ObservableBlockDevice {
     else reportStale(this.binding, done, DEVICE_OFFLINE);
   }
 
+  writeManyDurable(extents: readonly Extent[], done: (result: IoResult<void>) => void): void {
+    if (live(this.binding)) this.device.writeManyDurable(extents, guardCallback(this.binding, done));
+    else reportStale(this.binding, done, DEVICE_OFFLINE);
+  }
+
   flush(done: (result: IoResult<void>) => void): void {
     if (live(this.binding)) this.device.flush(guardCallback(this.binding, done));
     else reportStale(this.binding, done, DEVICE_OFFLINE);

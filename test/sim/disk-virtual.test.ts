@@ -155,17 +155,22 @@ const crashLoss: fc.Arbitrary<CrashLoss> = fc
 const crashOp = fc.oneof(
   { weight: 3, arbitrary: fc.record({ kind: fc.constant('write' as const), at: fc.integer({ min: 0, max: 400 }), start: fc.integer({ min: 0, max: BLOCKS - 6 }), count: fc.integer({ min: 1, max: 6 }) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('flush' as const), at: fc.integer({ min: 0, max: 400 }) }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('durable' as const), at: fc.integer({ min: 0, max: 400 }), start: fc.integer({ min: 0, max: BLOCKS - 6 }), count: fc.integer({ min: 1, max: 6 }) }) },
 );
 
 describe('virtual disk: power loss', () => {
-  it('loses exactly the non-durable writes the fault model says, never a flushed one', () => {
+  it('loses exactly the non-durable writes the fault model says, never a flushed or durably written one', () => {
     let tornSeen = 0;
     let keptUnflushed = 0;
+    let durableLogged = 0;
     fc.assert(
       fc.property(fc.array(crashOp, { maxLength: 30 }), fc.integer({ min: 0, max: 450 }), crashLoss, fc.boolean(), fc.string(), (ops, crashAt, loss, writeCache, seed) => {
         const kernel = new Kernel();
         const disk = makeDisk(kernel, { writeCache, crashLoss: loss, random: new RandomStream(seed), baseImage: { blocks: 10, writeId: 1 } });
-        const completed: WriteRecord[] = [];
+        // `logged`: the write completed into the volatile log. A durable write is, only behind
+        // logged writes not yet flushed (it must outlive them); it is then always kept.
+        type Logged = WriteRecord & { logged: boolean; durable: boolean };
+        const completed: Logged[] = [];
         const inFlight: WriteRecord[] = [];
         let report: PowerLossReport | null = null;
         let inFlightAtCrash: WriteRecord[] = [];
@@ -188,18 +193,26 @@ describe('virtual disk: power loss', () => {
             }
             const record = { start: step.start, ids: Array.from({ length: step.count }, () => nextId++) };
             inFlight.push(record);
-            disk.write(step.start, new SymbolicPayload(Uint32Array.from(record.ids)), (r) => {
+            const payload = new SymbolicPayload(Uint32Array.from(record.ids));
+            const done = (r: IoResult<void>): void => {
               inFlight.splice(inFlight.indexOf(record), 1);
-              if (r.ok) completed.push(record);
-            });
+              if (!r.ok) return;
+              const logged = writeCache && (step.kind === 'write' || completed.slice(durableCount).some((w) => w.logged));
+              if (step.kind === 'durable' && logged) durableLogged++;
+              completed.push({ ...record, logged, durable: step.kind === 'durable' });
+            };
+            if (step.kind === 'write') disk.write(step.start, payload, done);
+            else disk.writeManyDurable([{ start: step.start, payload }], done);
           });
         }
         kernel.run();
         expect(completed.length).toBe(completedAtCrash);
         expect(report).not.toBeNull();
         const { writes } = report!;
-        const durable = writeCache ? completed.slice(0, durableCount) : completed;
-        const unflushed = writeCache ? completed.slice(durableCount) : [];
+        // Every write the log does not hold precedes every write it holds (see Logged).
+        const durable = completed.filter((w, i) => i < durableCount || !w.logged);
+        const unflushed = completed.filter((w, i) => i >= durableCount && w.logged);
+        expect(durable.every((w) => completed.indexOf(w) < Math.min(...unflushed.map((u) => completed.indexOf(u))))).toBe(true);
         const candidates = [...unflushed, ...inFlightAtCrash];
         expect(writes.map((w) => [w.start, w.blockCount, w.acknowledged])).toEqual(candidates.map((c, i) => [c.start, c.ids.length, i < unflushed.length]));
         const expected = new Map<number, number>();
@@ -215,6 +228,7 @@ describe('virtual disk: power loss', () => {
             tornSeen++;
           }
           if (fate.acknowledged && fate.keptBlocks > 0) keptUnflushed++;
+          if (i < unflushed.length && unflushed[i].durable) expect(fate.fate).toBe('kept');
           candidates[i].ids.slice(0, fate.keptBlocks).forEach((id, j) => expected.set(candidates[i].start + j, id));
         });
         expect(diskImage(disk)).toEqual(expected);
@@ -225,6 +239,7 @@ describe('virtual disk: power loss', () => {
     );
     expect(tornSeen).toBeGreaterThan(0);
     expect(keptUnflushed).toBeGreaterThan(0);
+    expect(durableLogged).toBeGreaterThan(0); // durable writes behind volatile ones were tried
   });
 
   it('keeps exactly the flushed image across long runs of overlapping writes and flushes (log growth and compaction)', () => {
@@ -297,6 +312,21 @@ describe('virtual disk: power loss', () => {
     expect(results).toEqual(['a false', 'b false']);
     expect([disk.pristineId(0), disk.pristineId(1), disk.pristineId(2)]).toEqual([5, 6, 6]);
     disk.invariants();
+  });
+
+  it('completes a durable write after a write and a flush latency, and no power loss after that reverts it', () => {
+    const kernel = new Kernel();
+    const disk = makeDisk(kernel, {
+      crashLoss: { lost: ALWAYS, torn: NEVER },
+      latency: { readMin: micros(1), readMax: micros(1), writeMin: micros(10), writeMax: micros(10), flush: micros(50) },
+    });
+    let doneAt = -1;
+    disk.writeManyDurable([{ start: 3, payload: SymbolicPayload.filled(7, 2) }], () => (doneAt = kernel.now()));
+    kernel.run();
+    expect(doneAt).toBe(60);
+    const report = disk.powerLoss();
+    expect(report.writes).toEqual([]);
+    expect([disk.pristineId(3), disk.pristineId(4)]).toEqual([7, 7]);
   });
 
   it('makes durable only the writes completed before the flush was issued', () => {

@@ -76,6 +76,10 @@ class LoopbackDisk implements ObservableBlockDevice {
     });
   }
 
+  writeManyDurable(extents: readonly Extent[], done: (result: IoResult<void>) => void): void {
+    this.writeMany(extents, done);
+  }
+
   flush(done: (result: IoResult<void>) => void): void {
     this.kernel.schedule(millis(1), 'disk:flush', () => done({ ok: true, value: undefined }));
   }

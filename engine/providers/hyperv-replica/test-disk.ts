@@ -74,6 +74,11 @@ export class TestDisk implements BlockDevice {
     this.replica.flush(() => done({ ok: true, value: undefined }));
   }
 
+  /** The test copy's own writes are kept here, not on a volatile cache: every write is durable. */
+  writeManyDurable(extents: readonly Extent[], done: (result: IoResult<void>) => void): void {
+    this.writeMany(extents, done);
+  }
+
   flush(done: (result: IoResult<void>) => void): void {
     this.replica.flush(() => done({ ok: true, value: undefined }));
   }

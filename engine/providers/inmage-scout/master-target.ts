@@ -3,7 +3,7 @@
 // attached to it, strictly in order, one batch at a time per machine. Before a segment of a batch
 // touches a replica, the old content of every block it overwrites is read (first target I/O),
 // written to the retention volume with its index appended and synced to the host volume; only
-// then are the new blocks written (second target I/O) and flushed, and only then is the batch
+// then are the new blocks written (second target I/O) durably, and only then is the batch
 // confirmed to the process server. So a crash of the master target loses nothing it confirmed,
 // and a half-applied batch is applied again from the same undo. Recovery rolls a replica back to
 // any instant in the retention window, to the newest tag, or to a named tag, then detaches the
@@ -96,9 +96,8 @@ interface ApplySteps {
   readonly segmentWritten: () => void;
   /** Per disk: its part of the undo read answered. */
   readonly undoRead: ReadonlyArray<(result: IoResult<readonly Payload[]>) => void>;
-  /** Per disk: its replica write landed (a flush follows). */
-  readonly replicaWritten: ReadonlyArray<(result: IoResult<void>) => void>;
-  readonly replicaFlushed: () => void;
+  /** A disk's replica write is durable (the same for every disk). */
+  readonly replicaWritten: (result: IoResult<void>) => void;
 }
 
 /** A range of an undo read (a class, not a literal: its numbers stay small integers in place,
@@ -147,7 +146,7 @@ class MtPair {
   undoDone: ((undo: Payload[] | null) => void) | null = null;
   /** The undo of the segment waiting for the group commit (null when it could not be read). */
   journaledUndo: Payload[] | null = null;
-  /** The replica write in flight (one at a time): disks not flushed yet, and who is told. */
+  /** The replica write in flight (one at a time): disks not yet durable, and who is told. */
   replicaWritesLeft = 0;
   replicaDone: (() => void) | null = null;
 
@@ -223,8 +222,7 @@ export class MasterTargetService implements ManagedService {
   private committing: MtPair[] = [];
   private retentionBusy = false;
   /** The steps of a group commit after its extents are written (made once: one commit at a time). */
-  private readonly retentionWritten = (): void => this.volume.flush(this.retentionFlushed);
-  private readonly retentionFlushed = (): void => this.ports.fs.append(JOURNAL_PATH, this.indexWriter.bytes(), this.indexAppended);
+  private readonly retentionWritten = (): void => this.ports.fs.append(JOURNAL_PATH, this.indexWriter.bytes(), this.indexAppended);
   private readonly indexAppended = (appended: FsResult<void>): void => {
     if (!appended.ok) this.ports.tracer.mark('mt-journal-append-failed');
     this.ports.fs.sync(JOURNAL_PATH, this.indexSynced);
@@ -387,8 +385,7 @@ export class MasterTargetService implements ManagedService {
       journaled: () => this.journaled(pair),
       segmentWritten: () => this.segmentWritten(pair),
       undoRead: pair.devices.map((_, disk) => (result: IoResult<readonly Payload[]>) => this.undoRead(pair, disk, result)),
-      replicaWritten: pair.devices.map((_, disk) => (result: IoResult<void>) => this.replicaWritten(pair, disk, result)),
-      replicaFlushed: () => this.replicaFlushed(pair),
+      replicaWritten: (result: IoResult<void>) => this.replicaWritten(pair, result),
     };
   }
 
@@ -508,7 +505,7 @@ export class MasterTargetService implements ManagedService {
     if (!this.retentionBusy) this.retentionNext();
   }
 
-  /** Group commit: every segment queued so far shares one retention write, one flush, one
+  /** Group commit: every segment queued so far shares one durable retention write, one
    *  index append and one sync (the pairs of a master target tick together). Segments go in
    *  queue order, so the ring and the index stay in allocation order. */
   private retentionNext(): void {
@@ -556,8 +553,9 @@ export class MasterTargetService implements ManagedService {
     this.closeExtent(extents, extentStart);
     // The index buffer is reused by the next group commit, which starts only once this one's
     // append has completed.
-    if (extents.length === 0) return this.retentionFlushed();
-    this.volume.writeMany(extents, this.retentionWritten);
+    if (extents.length === 0) return this.retentionWritten();
+    // Forced unit access: the undo is durable when the write completes (no flush of its own).
+    this.volume.writeManyDurable(extents, this.retentionWritten);
   }
 
   /** Adds the extent of the undo gathered in `extentParts` at `start` of the volume, if any. */
@@ -568,7 +566,8 @@ export class MasterTargetService implements ManagedService {
     parts.length = 0; // concat copied the parts: the array is reused for the next extent
   }
 
-  /** Writes the segment's blocks (coalesced, last writer wins) and flushes every disk touched. */
+  /** Writes the segment's blocks (coalesced, last writer wins) durably on every disk touched:
+   *  forced unit access, a write and a flush as one request. */
   private writeReplica(pair: MtPair, writes: BlockWrites, done: () => void): void {
     if (writes.end === writes.first) return done();
     const byDisk = coalescedByDisk(this.ports.codec, writes);
@@ -577,17 +576,15 @@ export class MasterTargetService implements ManagedService {
     pair.replicaDone = done;
     for (const { disk, extents } of byDisk) {
       for (const e of extents) pair.stats.blocksApplied += e.payload.blockCount;
-      pair.devices[disk].writeMany(extents, pair.steps.replicaWritten[disk]);
+      // The planted bug confirms writes still in the disk's volatile cache.
+      if (plantedBugs.has('scout-ack-before-flush')) pair.devices[disk].writeMany(extents, pair.steps.replicaWritten);
+      else pair.devices[disk].writeManyDurable(extents, pair.steps.replicaWritten);
     }
   }
 
-  private replicaWritten(pair: MtPair, disk: number, result: IoResult<void>): void {
+  /** One disk's share of the segment is durable; the segment is written once every disk's is. */
+  private replicaWritten(pair: MtPair, result: IoResult<void>): void {
     if (!result.ok) this.ports.tracer.mark('mt-replica-write-failed');
-    if (plantedBugs.has('scout-ack-before-flush')) return this.replicaFlushed(pair);
-    pair.devices[disk].flush(pair.steps.replicaFlushed);
-  }
-
-  private replicaFlushed(pair: MtPair): void {
     if (--pair.replicaWritesLeft > 0) return;
     const done = pair.replicaDone!;
     pair.replicaDone = null;
