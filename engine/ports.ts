@@ -161,6 +161,9 @@ export interface HostFs {
   readFile(path: string, done: (result: FsResult<Uint8Array>) => void): void;
   /** Makes every completed append/write of `path` durable. */
   sync(path: string, done: (result: FsResult<void>) => void): void;
+  /** An append and then a sync of `path`, as one request: on success the file is durable as of
+   *  completion; a failed append is answered with its error (nothing to sync). */
+  appendDurable(path: string, data: Uint8Array, done: (result: FsResult<void>) => void): void;
   remove(path: string, done: (result: FsResult<void>) => void): void;
   /** Paths under `dir`, sorted. */
   list(dir: string, done: (result: FsResult<readonly string[]>) => void): void;

@@ -109,6 +109,11 @@ export class GuardedFs implements HostFs {
     else reportStale(this.binding, done, HOST_DOWN_FS);
   }
 
+  appendDurable(path: string, data: Uint8Array, done: (result: FsResult<void>) => void): void {
+    if (live(this.binding)) this.fs.appendDurable(path, data, guardCallback(this.binding, done));
+    else reportStale(this.binding, done, HOST_DOWN_FS);
+  }
+
   remove(path: string, done: (result: FsResult<void>) => void): void {
     if (live(this.binding)) this.fs.remove(path, guardCallback(this.binding, done));
     else reportStale(this.binding, done, HOST_DOWN_FS);

@@ -99,7 +99,7 @@ export class SimHostFs implements HostFs {
   private readonly syncLatency: Duration;
   private readonly tearChance: Ratio;
   private readonly capacityBytes: number;
-  private readonly labels: { append: number; writeFile: number; readFile: number; sync: number; remove: number; list: number };
+  private readonly labels: { append: number; writeFile: number; readFile: number; sync: number; appendDurable: number; remove: number; list: number };
 
   constructor(
     private readonly kernel: Kernel,
@@ -118,6 +118,7 @@ export class SimHostFs implements HostFs {
       writeFile: label('write-file'),
       readFile: label('read-file'),
       sync: label('sync'),
+      appendDurable: label('append-durable'),
       remove: label('remove'),
       list: label('list'),
     };
@@ -154,6 +155,29 @@ export class SimHostFs implements HostFs {
       const result = this.isDown ? HOST_DOWN : this.applySync(path);
       done(result);
     });
+  }
+
+  /** The append lands now, as append's does; the sync's durability is decided at completion,
+   *  after both latencies (a crash before then treats the append as any unsynced one). */
+  appendDurable(path: string, data: Uint8Array, done: (result: FsResult<void>) => void): void {
+    checkPath(path);
+    const latency = (this.opLatency + this.syncLatency) as Duration;
+    if (this.isDown) {
+      this.complete(this.labels.appendDurable, latency, done, HOST_DOWN, data.length);
+      return;
+    }
+    const appended = this.applyAppend(path, data);
+    const epoch = this.epoch;
+    this.kernel.schedule(
+      latency,
+      this.labels.appendDurable,
+      () => {
+        if (this.epoch !== epoch) return;
+        if (!appended.ok) return done(appended);
+        done(this.isDown ? HOST_DOWN : this.applySync(path));
+      },
+      data.length,
+    );
   }
 
   remove(path: string, done: (result: FsResult<void>) => void): void {

@@ -49,6 +49,15 @@ export function hostFsContract(name: string, makeFs: (capacityBytes: number) => 
       expect(s.fs.usage().usedBytes).toBe(5);
     });
 
+    it('a durable append appends as append does, once, and fails with no-space as append does', () => {
+      const s = makeFs(8);
+      valueOf(settle<void>(s, (done) => s.fs.appendDurable('/journal/index', bytes('abc'), done)));
+      valueOf(settle<void>(s, (done) => s.fs.appendDurable('/journal/index', bytes('de'), done)));
+      expect(readText(s, '/journal/index')).toBe('abcde');
+      expect(settle<void>(s, (done) => s.fs.appendDurable('/journal/index', bytes('0123'), done))).toEqual({ ok: false, error: { kind: 'no-space', path: '/journal/index' } });
+      expect(readText(s, '/journal/index')).toBe('abcde');
+    });
+
     it('copies the data it is given: later changes to the caller buffer do not leak in', () => {
       const s = makeFs(1024);
       const data = bytes('xyz');

@@ -24,6 +24,7 @@ type Op =
   | { readonly kind: 'append'; readonly path: string; readonly data: string }
   | { readonly kind: 'write'; readonly path: string; readonly data: string }
   | { readonly kind: 'sync'; readonly path: string }
+  | { readonly kind: 'append-durable'; readonly path: string; readonly data: string }
   | { readonly kind: 'remove'; readonly path: string };
 
 interface ModelFile {
@@ -40,6 +41,7 @@ const opArbitrary: fc.Arbitrary<Op> = fc.oneof(
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('write' as const), path: fc.constantFrom(...paths), data: fc.string({ maxLength: 12 }) }) },
   { weight: 3, arbitrary: fc.record({ kind: fc.constant('sync' as const), path: fc.constantFrom(...paths) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('remove' as const), path: fc.constantFrom(...paths) }) },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant('append-durable' as const), path: fc.constantFrom(...paths), data: fc.string({ maxLength: 12 }) }) },
 );
 
 function applyToModel(model: Map<string, ModelFile>, op: Op): void {
@@ -70,6 +72,10 @@ function applyToModel(model: Map<string, ModelFile>, op: Op): void {
     case 'remove':
       model.delete(op.path);
       return;
+    case 'append-durable':
+      applyToModel(model, { kind: 'append', path: op.path, data: op.data });
+      applyToModel(model, { kind: 'sync', path: op.path });
+      return;
   }
 }
 
@@ -79,6 +85,7 @@ function applyToFs(fs: SimHostFs, kernel: Kernel, op: Op): void {
   if (op.kind === 'append') fs.append(op.path, bytes(op.data), done);
   else if (op.kind === 'write') fs.writeFile(op.path, bytes(op.data), done);
   else if (op.kind === 'sync') fs.sync(op.path, done);
+  else if (op.kind === 'append-durable') fs.appendDurable(op.path, bytes(op.data), done);
   else fs.remove(op.path, done);
   kernel.run();
   expect(result).toBeDefined();
@@ -159,6 +166,23 @@ describe('SimHostFs durability', () => {
     kernel.run();
     expect(seen).toEqual(['append-1', 'sync-1', 'append-2', 'read']);
     expect(text(fs.content('/log'))).toBe('synced');
+  });
+
+  it('makes a durable append durable at its completion, after both latencies, and treats it as unsynced before', () => {
+    const { kernel, fs } = makeFs(NEVER);
+    const seen: string[] = [];
+    fs.appendDurable('/index', bytes('first'), (r) => seen.push(`first ${r.ok}`));
+    kernel.run();
+    expect(seen).toEqual(['first true']);
+    expect(kernel.now()).toBe(micros(10) + millis(1));
+    expect(text(fs.durableContent('/index'))).toBe('first');
+    fs.appendDurable('/index', bytes('+second'), (r) => seen.push(`second ${r.ok}`));
+    kernel.run({ until: instant(kernel.now() + millis(1)) }); // past the append's latency, not the sync's
+    expect(text(fs.content('/index'))).toBe('first+second');
+    fs.crash(rootStream(3));
+    kernel.run();
+    expect(seen).toEqual(['first true']);
+    expect(text(fs.content('/index'))).toBe('first');
   });
 
   it('tears a lone unsynced append to a non-empty strict prefix, and exactly as often as asked over many crashes', () => {

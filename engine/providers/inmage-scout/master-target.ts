@@ -222,12 +222,9 @@ export class MasterTargetService implements ManagedService {
   private committing: MtPair[] = [];
   private retentionBusy = false;
   /** The steps of a group commit after its extents are written (made once: one commit at a time). */
-  private readonly retentionWritten = (): void => this.ports.fs.append(JOURNAL_PATH, this.indexWriter.bytes(), this.indexAppended);
-  private readonly indexAppended = (appended: FsResult<void>): void => {
+  private readonly retentionWritten = (): void => this.ports.fs.appendDurable(JOURNAL_PATH, this.indexWriter.bytes(), this.indexSynced);
+  private readonly indexSynced = (appended: FsResult<void>): void => {
     if (!appended.ok) this.ports.tracer.mark('mt-journal-append-failed');
-    this.ports.fs.sync(JOURNAL_PATH, this.indexSynced);
-  };
-  private readonly indexSynced = (): void => {
     const committed = this.committing;
     for (let i = 0; i < committed.length; i++) committed[i].steps.journaled();
     committed.length = 0;
