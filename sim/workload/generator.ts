@@ -25,6 +25,11 @@ import { assertValidWorkloadProfile, type WorkloadProfile } from './profile.js';
 export interface WriteSink {
   /** Writes blocks [startBlock, startBlock + blockCount) of disk `diskIndex`; `done` comes later. */
   write(diskIndex: number, startBlock: number, blockCount: number, done: (ok: boolean) => void): void;
+  /** The writes up to the matching `endWrites` are all of this writer's writes of the instant:
+   *  a sink that gathers an instant's writes may submit them at `endWrites` instead of in an
+   *  event of its own. */
+  beginWrites?(): void;
+  endWrites?(): void;
 }
 
 export interface WorkloadDisk {
@@ -227,7 +232,9 @@ export class WorkloadGenerator {
     this.ticks++;
     const mean = this.churnPerMicro * weightedSpan(this.weights, from, to) * this.bursts.multiplierOver(from, to);
     if (mean > 0) this.credit += mean * meanOneGamma(this.volume, mean / this.meanWriteBytes);
+    this.sink.beginWrites?.();
     while (this.credit > 0) this.issueOne();
+    this.sink.endWrites?.();
     this.tickHandle = this.kernel.schedule(this.tick, this.label, this.onTick, this.ticks);
     this.invariants();
   };

@@ -71,6 +71,8 @@ export class Guest implements WriteSink {
   private readonly batch: Array<BatchedWrite | null> = [];
   private batchLength = 0;
   private batchScheduled = false;
+  /** Inside beginWrites/endWrites: the batch is submitted at endWrites, not by an event. */
+  private gathering = false;
   private readonly batchLabel: number;
   /** The chunk the ids of the next writes are taken from, and how many of its ids are taken. */
   private idChunk = new Uint32Array(ID_CHUNK);
@@ -134,10 +136,23 @@ export class Guest implements WriteSink {
     if (this.batchLength === this.batch.length) this.batch.push(write);
     else this.batch[this.batchLength] = write;
     this.batchLength++;
-    if (!this.batchScheduled) {
+    if (!this.batchScheduled && !this.gathering) {
       this.batchScheduled = true;
       this.kernel.schedule(0, this.batchLabel, this.submitBatch);
     }
+  }
+
+  beginWrites(): void {
+    assert(!this.gathering, `${this.vmId}: beginWrites inside beginWrites`);
+    this.gathering = true;
+  }
+
+  /** Submits the writes gathered since beginWrites, unless an event already will (writes of the
+   *  same instant came before). The disks see the batch at the same instant either way. */
+  endWrites(): void {
+    assert(this.gathering, `${this.vmId}: endWrites without beginWrites`);
+    this.gathering = false;
+    if (this.batchLength > 0 && !this.batchScheduled) this.submitBatch();
   }
 
   private readonly submitBatch = (): void => {

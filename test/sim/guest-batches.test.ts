@@ -16,6 +16,7 @@ const HOSTS = ['a', 'b'] as const;
 
 type Step =
   | { kind: 'write'; disk: number; start: number; count: number }
+  | { kind: 'gathered'; writes: Array<{ disk: number; start: number; count: number }> }
   | { kind: 'wait'; micros: number }
   | { kind: 'offline'; disk: number }
   | { kind: 'online'; disk: number }
@@ -25,6 +26,13 @@ type Step =
 
 const step: fc.Arbitrary<Step> = fc.oneof(
   { weight: 12, arbitrary: fc.record({ kind: fc.constant('write' as const), disk: fc.integer({ min: 0, max: DISKS - 1 }), start: fc.integer({ min: 0, max: BLOCKS - 3 }), count: fc.integer({ min: 1, max: 3 }) }) },
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      kind: fc.constant('gathered' as const),
+      writes: fc.array(fc.record({ disk: fc.integer({ min: 0, max: DISKS - 1 }), start: fc.integer({ min: 0, max: BLOCKS - 3 }), count: fc.integer({ min: 1, max: 3 }) }), { maxLength: 6 }),
+    }),
+  },
   { weight: 5, arbitrary: fc.record({ kind: fc.constant('wait' as const), micros: fc.integer({ min: 0, max: 60 }) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('offline' as const), disk: fc.integer({ min: 0, max: DISKS - 1 }) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('online' as const), disk: fc.integer({ min: 0, max: DISKS - 1 }) }) },
@@ -78,12 +86,21 @@ describe('guest write batches', () => {
         let issued = 0;
         let shutdowns = 0;
         let shutdownsDone = 0;
+        const write = (w: { disk: number; start: number; count: number }): void => {
+          const index = issued++;
+          answers.push([]);
+          issuedIn.push(guest.runningOn === null ? -1 : lives);
+          guest.write(w.disk, w.start, w.count, (ok) => answers[index].push(ok));
+        };
         for (const s of steps) {
           if (s.kind === 'write') {
-            const index = issued++;
-            answers.push([]);
-            issuedIn.push(guest.runningOn === null ? -1 : lives);
-            guest.write(s.disk, s.start, s.count, (ok) => answers[index].push(ok));
+            write(s);
+          } else if (s.kind === 'gathered') {
+            // A workload generator's tick: the batch goes out at endWrites (or with the event of
+            // writes issued before at the same instant).
+            guest.beginWrites();
+            s.writes.forEach(write);
+            guest.endWrites();
           } else if (s.kind === 'wait') {
             kernel.run({ until: (kernel.now() + s.micros) as Instant });
           } else if (s.kind === 'offline' || s.kind === 'online') {
@@ -153,6 +170,36 @@ describe('guest write batches', () => {
     expect(heard).toHaveLength(8);
     expect(heard.every((h) => h.endsWith('true'))).toBe(true);
     for (let block = 0; block < 8; block++) expect(guest.truths[1].idAt(block)).toBe(disks.get('a/1')!.pristineId(block));
+  });
+});
+
+describe('guest write batches gathered by the writer', () => {
+  it('go to the disks at endWrites, in the writer\'s event, or with the event of earlier writes of the instant', () => {
+    const { kernel, guest } = world();
+    guest.start('a');
+    kernel.run();
+    const events = kernel.eventCount;
+    guest.beginWrites();
+    guest.write(0, 0, 1, () => undefined);
+    guest.write(1, 0, 1, () => undefined);
+    expect(guest.pendingWrites).toBe(2);
+    expect(kernel.eventCount).toBe(events);
+    guest.endWrites();
+    kernel.run();
+    // Two disk requests and nothing else: no event of the guest's own.
+    expect(kernel.eventCount - events).toBe(2);
+    expect(guest.pendingWrites).toBe(0);
+    // A write before the writer's at the same instant: its event takes the writer's writes too.
+    const before = kernel.eventCount;
+    guest.write(2, 5, 1, () => undefined);
+    guest.beginWrites();
+    guest.write(2, 6, 1, () => undefined);
+    guest.endWrites();
+    kernel.run();
+    expect(kernel.eventCount - before).toBe(2); // the batch event and one request for disk 2
+    expect(guest.truths[2].idAt(5)).not.toBe(0);
+    expect(guest.truths[2].idAt(6)).not.toBe(0);
+    expect(() => guest.endWrites()).toThrow(/endWrites without beginWrites/);
   });
 });
 
