@@ -22,6 +22,9 @@ export const RETRANSMIT_TIMEOUT_MAX = seconds(300);
 class Outstanding<K extends RetransmitKey> {
   timer: TimerId | null = null;
   attempts = 1;
+  /** Filed in the table: false once acknowledged or forgotten (the table is not searched again
+   *  when the frame leaves the queue). */
+  filed = true;
 
   constructor(
     readonly key: K,
@@ -67,6 +70,7 @@ export class Retransmitter<K extends RetransmitKey = string> {
     const entry = this.find(key);
     if (entry === undefined) return false;
     if (entry.timer !== null) this.clock.cancelTimer(entry.timer);
+    entry.filed = false;
     if (typeof key === 'number') this.numbered.delete(key);
     else this.named.delete(key);
     return true;
@@ -84,6 +88,7 @@ export class Retransmitter<K extends RetransmitKey = string> {
   clear(): void {
     const cancel = (entry: Outstanding<K>): void => {
       if (entry.timer !== null) this.clock.cancelTimer(entry.timer);
+      entry.filed = false;
     };
     this.numbered.forEach(cancel);
     this.named.forEach(cancel);
@@ -94,8 +99,8 @@ export class Retransmitter<K extends RetransmitKey = string> {
   /** Every outstanding frame is filed under its own key, numbers in the table and names in the map. */
   invariants(): void {
     this.numbered.invariants();
-    this.numbered.forEach((entry, key) => assert(entry.key === key, `retransmitter: ${key} is filed under another key`));
-    for (const [key, entry] of this.named) assert(entry.key === key && typeof key !== 'number', `retransmitter: ${key} is filed under another key`);
+    this.numbered.forEach((entry, key) => assert(entry.key === key && entry.filed, `retransmitter: ${key} is filed under another key`));
+    for (const [key, entry] of this.named) assert(entry.key === key && entry.filed && typeof key !== 'number', `retransmitter: ${key} is filed under another key`);
   }
 
   private find(key: K): Outstanding<K> | undefined {
@@ -105,7 +110,7 @@ export class Retransmitter<K extends RetransmitKey = string> {
   /** An acknowledged or forgotten entry left the table (a later send of its key is another
    *  entry): its late callbacks do nothing. */
   private isOutstanding(entry: Outstanding<K>): boolean {
-    return this.find(entry.key) === entry;
+    return entry.filed;
   }
 
   private resend(entry: Outstanding<K>): void {

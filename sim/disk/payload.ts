@@ -407,7 +407,9 @@ function copyIds(payload: SymbolicPayload, target: Uint32Array, at: number): num
 
 const COPY_LOOP_IDS_MAX = 64;
 
-const INITIAL_BUFFER_IDS = 16;
+/** A buffer's first id array: room for a busy minute's batch of one machine (tens of blocks), so
+ *  that a batch rarely grows its array (each growth a fresh array and a copy). */
+const INITIAL_BUFFER_IDS = 64;
 
 /** Writes `source` at `at` in `target`, first moving to a copy of twice the size if it is full. */
 function appendInto<T extends Uint8Array | Uint32Array>(target: T, at: number, source: T, make: (length: number) => T): T {
