@@ -122,8 +122,7 @@ export class ScoutController {
   stateOf(vmId: string): { value: string; direction: Direction; busy: boolean; testing: boolean } {
     const item = this.item(vmId);
     const snapshot = item.actor.getSnapshot();
-    const value = typeof snapshot.value === 'string' ? snapshot.value : Object.keys(snapshot.value)[0];
-    return { value, direction: snapshot.context.direction, busy: item.busy, testing: snapshot.matches({ protected: 'testing' }) };
+    return { value: topStateOf(item), direction: snapshot.context.direction, busy: item.busy, testing: snapshot.matches({ protected: 'testing' }) };
   }
 
   /** Where the machine runs (or will run) and where its replica disks are. */
@@ -429,9 +428,11 @@ export class ScoutController {
   }
 
   private observe(item: Item, agents: ReadonlyMap<string, AgentPairView>, mts: ReadonlyMap<string, MtPairView>): void {
+    // Every item at every poll: the state is read straight off the snapshot (stateOf would also
+    // match the test state each time).
     const vmId = item.vm.vmId;
-    const state = this.stateOf(vmId).value;
-    const path = this.pathOf(vmId, this.stateOf(vmId).direction);
+    const state = topStateOf(item);
+    const path = this.pathOf(vmId, item.actor.getSnapshot().context.direction);
     if (path === null || item.busy) return;
     const agentPair = agents.get(`${path.source}|${vmId}`);
     const mt = mts.get(`${path.masterTarget}|${vmId}`);
@@ -448,7 +449,7 @@ export class ScoutController {
       this.ports.tracer.mark('controller-saw-resync-required');
     }
     if (state === 'resyncing' && caughtUp) send({ type: 'RESYNC_DONE' });
-    if (this.stateOf(vmId).value !== 'resyncRequired' || !item.vm.autoResync) return;
+    if (topStateOf(item) !== 'resyncRequired' || !item.vm.autoResync) return;
     // A resync the agent holds for the off-hours window stays "resync required" until it starts.
     if (agentPair.resyncDeferred === true) return void this.ports.tracer.mark('resync-waits-for-off-hours');
     this.startResync(vmId, false, () => undefined);
@@ -501,3 +502,8 @@ export class ScoutController {
   }
 }
 
+/** The item's top-level lifecycle state (its snapshot's value, or the parent of a nested one). */
+function topStateOf(item: Item): string {
+  const value = item.actor.getSnapshot().value;
+  return typeof value === 'string' ? value : Object.keys(value)[0];
+}
