@@ -24,7 +24,7 @@ export const KNOBS: Readonly<Record<string, KnobDefinition>> = {
     },
   },
   'replica-write-cache': {
-    description: 'whether replica disks have a volatile write cache the engine must flush (default true)',
+    description: 'whether replica disks have a volatile write cache the engine must flush or write through (default true)',
     apply: (value, options) => {
       if (typeof value !== 'boolean') return 'write true or false';
       options.replicaWriteCache = value;

@@ -8,11 +8,13 @@
 //     when the disk goes offline (or loses power) also complete with device-offline and never land.
 //   - Volatile write cache (when on): a completed write is not durable until a flush issued after
 //     it completes, unless it was written durably (forced unit access: it completes after the
-//     write and a flush's latency, and is durable when it does). At a power loss every non-durable write (completed-but-unflushed, acknowledged;
-//     or still in flight, unacknowledged) is independently, with exact probabilities, lost, kept,
-//     or torn (a write of two or more blocks keeps a non-empty proper prefix; torn one-block
-//     writes are lost). Writes are resolved in completion order, then in-flight writes in issue
-//     order; a flushed write is never lost. Overlays survive a power loss.
+//     write and a flush's latency, and is durable when it does). At a power loss every
+//     non-durable write (completed-but-unflushed, acknowledged; or still in flight,
+//     unacknowledged) is independently, with exact probabilities, lost, kept, or torn (a write of
+//     two or more blocks keeps a non-empty proper prefix; torn one-block writes are lost). Writes
+//     are resolved in completion order, then in-flight writes in issue order; a flushed or
+//     durably written write is never lost (one completed behind unflushed writes is resolved in
+//     their order, always kept). Overlays survive a power loss.
 //   - Media faults are overlays kept apart from pristine content, so checkers always know the truth:
 //     a latent sector error fails every read covering the block until the block is rewritten; bit
 //     rot makes reads of the block return damaged content until it is rewritten; a misdirected write
@@ -78,7 +80,8 @@ export type CrashFate = 'lost' | 'kept' | 'torn';
 export interface CrashedWrite {
   readonly start: number;
   readonly blockCount: number;
-  /** True for a completed (acknowledged) but unflushed write, false for one in flight. */
+  /** True for a completed (acknowledged) but unflushed write (or a durable one resolved in their
+   *  order, always kept), false for one in flight. */
   readonly acknowledged: boolean;
   readonly fate: CrashFate;
   readonly keptBlocks: number;
@@ -86,7 +89,8 @@ export interface CrashedWrite {
 
 export interface PowerLossReport {
   readonly at: Instant;
-  /** Every write that was not durable, in the order they were resolved. */
+  /** Every write that was not durable (and durable ones completed behind them), in the order
+   *  they were resolved. */
   readonly writes: readonly CrashedWrite[];
   /** Blocks whose pristine content went back to an older version. */
   readonly revertedBlocks: number;
@@ -122,7 +126,8 @@ class PendingWrite {
     readonly epoch: number,
     readonly misdirectOffset: number,
     previous: PendingWrite | null,
-    /** Forced unit access: durable once it lands, never in the volatile log. */
+    /** Forced unit access: durable once it lands (logged only behind volatile writes, as one
+     *  that is always kept). */
     readonly durable: boolean,
   ) {
     this.previous = previous;
@@ -621,7 +626,7 @@ export class VirtualDisk implements ObservableBlockDevice {
     if (misdirectOffset !== 0) this.misplace(start, ids, idOffset, count, payload, misdirectOffset);
     // An acknowledged write stays volatile until a flush, unless written durably: a durable
     // write skips the log, unless volatile writes are in it (it must then outlive them in order).
-    const logging = acknowledged && this.writeCache && (!durable || this.log.length > 0);
+    const logging = acknowledged && this.writeCache && (!durable || this.log.volatileLength > 0);
     const offset = logging ? this.log.append(start, count, durable) : 0;
     // Only a logging disk touches its log (a disk without a write cache never does).
     const previousIds = logging ? this.log.previousIds : null;

@@ -3,7 +3,9 @@
 // undo image) and the content it wrote. A power loss resolves these records (virtual-disk.ts);
 // a completed flush makes a prefix of them durable and drops it. A durable write (forced unit
 // access) is logged only behind volatile ones, marked durable: it must outlive them at a power
-// loss, so it takes its place in their order and is always kept.
+// loss, so it takes its place in their order and is always kept. Once no volatile record is left
+// the durable ones go too (nothing could revert them), so a disk written durably ever after one
+// volatile write does not log forever.
 //
 // Fault model: none itself; it is the bookkeeping of the disk's power-loss fault. Storage is
 // typed arrays grown by doubling and compacted when the durable prefix dominates, so logging a
@@ -28,10 +30,17 @@ export class VolatileLog {
   private blocksUsed = 0;
   /** Absolute sequence number of the record at `head` (records dropped so far). */
   private droppedRecords = 0;
+  /** Live records that are not durable writes. */
+  private volatileRecords = 0;
 
-  /** Records not yet durable. */
+  /** Live records: volatile writes, and durable ones behind them. */
   get length(): number {
     return this.tail - this.head;
+  }
+
+  /** Live records of volatile writes (a durable write is logged only while there are some). */
+  get volatileLength(): number {
+    return this.volatileRecords;
   }
 
   /** Absolute sequence number the next appended record will get. */
@@ -49,6 +58,7 @@ export class VolatileLog {
     this.recordCount[this.tail] = count;
     this.recordOffset[this.tail] = offset;
     this.recordDurable[this.tail] = durable ? 1 : 0;
+    if (!durable) this.volatileRecords++;
     this.tail++;
     this.blocksUsed += count;
     return offset;
@@ -58,17 +68,19 @@ export class VolatileLog {
   dropBefore(sequence: number): void {
     const drop = Math.min(sequence - this.droppedRecords, this.length);
     if (drop <= 0) return;
+    for (let r = this.head; r < this.head + drop; r++) if (this.recordDurable[r] === 0) this.volatileRecords--;
     this.head += drop;
     this.droppedRecords += drop;
-    if (this.head === this.tail) this.clear();
+    if (this.volatileRecords === 0) this.clear();
   }
 
-  /** Forgets every record (after a power loss resolved them). */
+  /** Forgets every record (after a power loss resolved them, or once only durable ones are left). */
   clear(): void {
     this.droppedRecords += this.length;
     this.head = 0;
     this.tail = 0;
     this.blocksUsed = 0;
+    this.volatileRecords = 0;
   }
 
   /** Visits live records in completion order. */
@@ -84,6 +96,9 @@ export class VolatileLog {
       expectedOffset += this.recordCount[r];
     }
     assert(this.head === this.tail || expectedOffset === this.blocksUsed, 'volatile log: block arena accounting is off');
+    let volatile = 0;
+    for (let r = this.head; r < this.tail; r++) if (this.recordDurable[r] === 0) volatile++;
+    assert(volatile === this.volatileRecords, 'volatile log: volatile record count is off');
   }
 
   /** Compacts away the durable prefix if it is large, otherwise doubles the record arrays. */

@@ -233,8 +233,11 @@ export class WorkloadGenerator {
     const mean = this.churnPerMicro * weightedSpan(this.weights, from, to) * this.bursts.multiplierOver(from, to);
     if (mean > 0) this.credit += mean * meanOneGamma(this.volume, mean / this.meanWriteBytes);
     this.sink.beginWrites?.();
-    while (this.credit > 0) this.issueOne();
-    this.sink.endWrites?.();
+    try {
+      while (this.credit > 0) this.issueOne();
+    } finally {
+      this.sink.endWrites?.();
+    }
     this.tickHandle = this.kernel.schedule(this.tick, this.label, this.onTick, this.ticks);
     this.invariants();
   };

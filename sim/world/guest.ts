@@ -205,8 +205,9 @@ export class Guest implements WriteSink {
   }
 
   /** A disk answered its share of a batch: the truth records what landed, then the writers hear.
-   *  The record is freed last: nothing here submits a batch (that is a kernel event of its own),
-   *  so its writes stay as they were while the writers hear. */
+   *  The record is freed last: nothing here submits a batch (a writer that writes again from its
+   *  completion is not between beginWrites and endWrites, so its write waits for a kernel event
+   *  of its own), so its writes stay as they were while the writers hear. */
   private answered(record: DiskAnswer, result: IoResult<void>): void {
     const writes = record.writes as readonly BatchedWrite[];
     const count = writes.length;

@@ -45,10 +45,12 @@ export interface WorldOptions {
    *  instants. 'spread': VM i (in topology order) ticks at the fraction frac(i * golden ratio) of
    *  the tick, so a population's writes spread over the tick as real guests' do instead of
    *  arriving in one burst (the population benchmarks; a burst of hundreds of VMs at one
-   *  instant queues on every link and runs every VM's pipeline step by step in lockstep). */
+   *  instant queues on every link and runs every VM's pipeline step by step in lockstep). A
+   *  workload resumed after a pause ticks from the instant it resumes, without its phase. */
   readonly tickPhases?: 'aligned' | 'spread';
   readonly diskMode?: DiskMode;
-  /** Replica disks have a volatile write cache (the engine must flush). Default true. */
+  /** Replica disks have a volatile write cache (the engine must flush, or write durably).
+   *  Default true. */
   readonly replicaWriteCache?: boolean;
   /** Replica disks start as a copy of the primary's base image (existing-VM initial replication). */
   readonly replicasPreSeeded?: boolean;

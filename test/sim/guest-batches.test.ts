@@ -21,6 +21,8 @@ type Step =
   | { kind: 'offline'; disk: number }
   | { kind: 'online'; disk: number }
   | { kind: 'kill' }
+  | { kind: 'quiesce' }
+  | { kind: 'thaw' }
   | { kind: 'shutdown' }
   | { kind: 'start'; host: number };
 
@@ -37,6 +39,8 @@ const step: fc.Arbitrary<Step> = fc.oneof(
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('offline' as const), disk: fc.integer({ min: 0, max: DISKS - 1 }) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('online' as const), disk: fc.integer({ min: 0, max: DISKS - 1 }) }) },
   { weight: 1, arbitrary: fc.constant({ kind: 'kill' as const }) },
+  { weight: 1, arbitrary: fc.constant({ kind: 'quiesce' as const }) },
+  { weight: 1, arbitrary: fc.constant({ kind: 'thaw' as const }) },
   { weight: 1, arbitrary: fc.constant({ kind: 'shutdown' as const }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('start' as const), host: fc.integer({ min: 0, max: HOSTS.length - 1 }) }) },
 );
@@ -105,6 +109,10 @@ describe('guest write batches', () => {
             kernel.run({ until: (kernel.now() + s.micros) as Instant });
           } else if (s.kind === 'offline' || s.kind === 'online') {
             for (const host of HOSTS) disks.get(`${host}/${s.disk}`)!.setOnline(s.kind === 'online');
+          } else if (s.kind === 'quiesce') {
+            guest.quiesce(() => undefined);
+          } else if (s.kind === 'thaw') {
+            guest.thaw();
           } else if (s.kind === 'kill') {
             if (guest.runningOn !== null) lives++;
             guest.kill();
@@ -118,6 +126,7 @@ describe('guest write batches', () => {
             guest.start(HOSTS[s.host]);
           }
         }
+        guest.thaw();
         kernel.run();
         expect(guest.pendingWrites).toBe(0);
         // A write refused by a guest that was not running hears false; one issued in the guest's

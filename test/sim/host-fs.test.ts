@@ -183,6 +183,18 @@ describe('SimHostFs durability', () => {
     kernel.run();
     expect(seen).toEqual(['first true']);
     expect(text(fs.content('/index'))).toBe('first');
+    // With tearing certain, a crash in the middle of a durable append tears it like any lone
+    // unsynced append: a non-empty strict prefix stays.
+    const tearing = makeFs(ALWAYS);
+    tearing.fs.appendDurable('/index', bytes('first'), () => undefined);
+    tearing.kernel.run();
+    tearing.fs.appendDurable('/index', bytes('+second'), () => undefined);
+    tearing.kernel.run({ until: instant(tearing.kernel.now() + micros(500)) });
+    tearing.fs.crash(rootStream(4));
+    const after = text(tearing.fs.content('/index'))!;
+    expect(after.startsWith('first')).toBe(true);
+    expect(after.length).toBeGreaterThan('first'.length);
+    expect('first+second'.startsWith(after) && after !== 'first+second').toBe(true);
   });
 
   it('tears a lone unsynced append to a non-empty strict prefix, and exactly as often as asked over many crashes', () => {

@@ -26,7 +26,7 @@ function firstTicks(tickPhases: 'aligned' | 'spread' | undefined, vmCount = 8) {
 describe('world: tick phases', () => {
   it('ticks every VM at the start instant by default and when aligned', () => {
     expect(firstTicks(undefined).ticks).toEqual(new Array(8).fill(0));
-    expect(firstTicks('aligned').hash).toBe(firstTicks(undefined).hash);
+    expect(firstTicks('aligned').ticks).toEqual(new Array(8).fill(0));
   });
 
   it('spreads the VMs over the tick, each at a distinct phase, the same in every run', () => {

@@ -591,7 +591,10 @@ export class MasterTargetService implements ManagedService {
   private afterSegment(pair: MtPair, generation: number, segment: Segment, next: () => void): void {
     const compare = segment.compare;
     if (compare === null) return next();
-    pair.devices[compare.disk].read(compare.start, compare.checksums.length, (result) => {
+    // What the compare finds matching is never rewritten: it must be durable, and the disk may
+    // hold volatile writes of a guest that ran from it (the durable applies are no barrier).
+    const device = pair.devices[compare.disk];
+    device.flush(() => device.read(compare.start, compare.checksums.length, (result) => {
       const differing: number[] = [];
       if (result.ok) {
         const mine = this.ports.codec.blockChecksums(result.value);
@@ -603,7 +606,7 @@ export class MasterTargetService implements ManagedService {
       const agent = `${pair.config.agentHost}/${SCOUT_AGENT_SERVICE}`;
       this.transport.send(agent, seal(this.ports.codec, pair.config.vmId, pair.config.epoch, { type: 'compare-result', generation, region: compare.region, differing } satisfies ScoutMessage, 4 * differing.length));
       next();
-    });
+    }));
   }
 
   private finishBatch(pair: MtPair, batch: ForwardBatch): void {
