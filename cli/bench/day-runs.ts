@@ -1,13 +1,19 @@
-// A day benchmark run `--repeat` times, each day in a process of its own (bundled.ts), reported
-// as the run with the median wall time, plus the spread: a single day on these shared machines
-// varies by tens of percent, and a median of several is the figure worth quoting.
+// A day benchmark run `--repeat` times (3 by default), each day in a process of its own
+// (bundled.ts), reported as the run with the median wall time, plus the spread: a single day on
+// these shared machines varies by tens of percent, and a median of several is the figure worth
+// quoting.
 import type { BenchContext, Figures } from './benchmark.js';
 import { median } from './measure.js';
 
-/** Runs `day` `context.repeat` times (once by default) and returns the median run's figures
- *  (by wall time; the lower middle one for an even count) with the spread of all runs. */
+/** Days run when --repeat does not say: a median of three is not moved by one busy spell of
+ *  the machine, which a single day is. */
+export const DAY_ROUNDS_DEFAULT = 3;
+
+/** Runs `day` `context.repeat` times (DAY_ROUNDS_DEFAULT by default) and returns the median run's
+ *  figures (by wall time; the lower middle one for an even count) with the spread of all runs;
+ *  a single run is reported as it is. */
 export function dayRuns(context: BenchContext, day: () => Figures): Figures {
-  const rounds = context.repeat ?? 1;
+  const rounds = context.repeat ?? DAY_ROUNDS_DEFAULT;
   const runs: Figures[] = [];
   for (let round = 0; round < rounds; round++) {
     runs.push(day());

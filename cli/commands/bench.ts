@@ -21,7 +21,7 @@ export function registerBench(program: Command): void {
     .description(`measure the simulator; benchmarks: ${benchmarkNames().join(', ')}`)
     .argument('[names...]', 'benchmarks to run (default: all)')
     .option('--json', 'print one JSON document { "benchmarks": { NAME: { figures } } } on stdout')
-    .option('--repeat <n>', 'measured rounds (default: the benchmark\'s own, mm1 5, a day 1; a repeated day reports its median run and the spread)', positiveInteger('--repeat'))
+    .option('--repeat <n>', 'measured rounds (default: the benchmark\'s own, mm1 5, a day 3; a repeated day reports its median run and the spread)', positiveInteger('--repeat'))
     .action((names: string[], options: BenchOptions) => runBench(names, options));
 }
 

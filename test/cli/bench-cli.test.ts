@@ -44,7 +44,7 @@ describe.concurrent('lab bench', () => {
   });
 
   it('reports the day benchmarks with their oracle check, event count and the machine reference of the same run', async () => {
-    const { status, stdout } = await lab(['bench', 'hyperv-day-100', 'scout-day-200', '--json'], '0.02');
+    const { status, stdout } = await lab(['bench', 'hyperv-day-100', 'scout-day-200', '--json', '--repeat', '1'], '0.02');
     expect(status).toBe(0);
     const { benchmarks } = JSON.parse(stdout) as { benchmarks: Record<string, Record<string, number>> };
     for (const name of ['hyperv-day-100', 'scout-day-200']) {

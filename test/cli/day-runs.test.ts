@@ -14,8 +14,13 @@ function daysOf(walls: number[]): () => Record<string, number> {
 }
 
 describe('dayRuns: a day benchmark repeated, reported by its median run', () => {
-  it('runs once and reports that run as it is by default', () => {
-    expect(dayRuns(contextOf(undefined), daysOf([7]))).toEqual({ wallSeconds: 7, wallInReferences: 3.5, peakRssMiB: 101, call: 1 });
+  it('runs once and reports that run as it is when asked for one', () => {
+    expect(dayRuns(contextOf(1), daysOf([7]))).toEqual({ wallSeconds: 7, wallInReferences: 3.5, peakRssMiB: 101, call: 1 });
+  });
+
+  it('runs three days by default and reports the median one', () => {
+    const figures = dayRuns(contextOf(undefined), daysOf([25, 17, 18]));
+    expect(figures).toMatchObject({ runs: 3, wallSeconds: 18, call: 3, wallSecondsMedian: 18, wallSecondsAll: '25 17 18' });
   });
 
   it('reports the median run with the spread of all of them, and says how each went', () => {
