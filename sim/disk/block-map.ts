@@ -205,7 +205,7 @@ export class BlockMap {
       const word = dense[index];
       if (word === 0) continue;
       remaining--;
-      visit(block, (word ^ (block < this.baseBlocks ? this.baseId : 0)) >>> 0);
+      visit(block, (word ^ this.implicitId(block)) >>> 0);
     }
   }
 

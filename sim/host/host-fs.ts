@@ -144,39 +144,34 @@ export class SimHostFs implements HostFs {
 
   sync(path: string, done: (result: FsResult<void>) => void): void {
     checkPath(path);
-    if (this.isDown) {
-      this.complete(this.labels.sync, this.syncLatency, done, HOST_DOWN, 0);
-      return;
-    }
-    // Durability is decided when the flush completes: a crash before then loses the data.
-    const epoch = this.epoch;
-    this.kernel.schedule(this.syncLatency, this.labels.sync, () => {
-      if (this.epoch !== epoch) return;
-      const result = this.isDown ? HOST_DOWN : this.applySync(path);
-      done(result);
-    });
+    this.syncLater(this.labels.sync, this.syncLatency, path, OK_VOID, done, 0);
   }
 
   /** The append lands now, as append's does; the sync's durability is decided at completion,
    *  after both latencies (a crash before then treats the append as any unsynced one). */
   appendDurable(path: string, data: Uint8Array, done: (result: FsResult<void>) => void): void {
     checkPath(path);
-    const latency = (this.opLatency + this.syncLatency) as Duration;
+    const appended = this.isDown ? HOST_DOWN : this.applyAppend(path, data);
+    this.syncLater(this.labels.appendDurable, (this.opLatency + this.syncLatency) as Duration, path, appended, done, data.length);
+  }
+
+  /** Syncs `path` after `latency` unless `before` (what came first in the request) failed.
+   *  Durability is decided when the flush completes: a crash before then loses the data. */
+  private syncLater(label: number, latency: Duration, path: string, before: FsResult<void>, done: (result: FsResult<void>) => void, digest: number): void {
     if (this.isDown) {
-      this.complete(this.labels.appendDurable, latency, done, HOST_DOWN, data.length);
+      this.complete(label, latency, done, HOST_DOWN, digest);
       return;
     }
-    const appended = this.applyAppend(path, data);
     const epoch = this.epoch;
     this.kernel.schedule(
       latency,
-      this.labels.appendDurable,
+      label,
       () => {
         if (this.epoch !== epoch) return;
-        if (!appended.ok) return done(appended);
+        if (!before.ok) return done(before);
         done(this.isDown ? HOST_DOWN : this.applySync(path));
       },
-      data.length,
+      digest,
     );
   }
 

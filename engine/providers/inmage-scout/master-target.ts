@@ -502,9 +502,9 @@ export class MasterTargetService implements ManagedService {
     if (!this.retentionBusy) this.retentionNext();
   }
 
-  /** Group commit: every segment queued so far shares one durable retention write, one
-   *  index append and one sync (the pairs of a master target tick together). Segments go in
-   *  queue order, so the ring and the index stay in allocation order. */
+  /** Group commit: every segment queued so far shares one durable retention write and one
+   *  durable index append (segments queue while a commit is in flight). Segments go in queue
+   *  order, so the ring and the index stay in allocation order. */
   private retentionNext(): void {
     const queued = this.retentionQueue;
     this.retentionBusy = queued.length > 0;
